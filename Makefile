@@ -1,0 +1,25 @@
+# make demo | make test | make bench | make lint   (see README.md)
+SHELL := /bin/bash
+PYTHON ?= python3
+
+.PHONY: test demo bench lint setup clean
+
+setup:
+	bash setup/ensure_odoo.sh
+	bash setup/deps.sh
+	bash setup/postgres.sh >/dev/null
+
+test:
+	bash setup/test.sh $(PYTEST_ARGS)
+
+demo:
+	bash setup/demo.sh
+
+bench:
+	bash setup/bench.sh
+
+lint:
+	bash setup/lint.sh
+
+clean:
+	rm -rf .pss

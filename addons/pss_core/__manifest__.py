@@ -1,0 +1,30 @@
+# Copyright 2026 PSS contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+{
+    "name": "PSS Core: sync queue",
+    "summary": "Governed sync queue between Odoo and external CRM, PSA, HRIS "
+    "and payroll systems: idempotent, ordered, retried, dead-lettered, audited",
+    "version": "17.0.1.0.0",
+    "category": "Services/Integrations",
+    "website": "https://github.com/pss-odoo/pss",
+    "author": "PSS contributors",
+    "license": "LGPL-3",
+    "application": True,
+    "installable": True,
+    "depends": ["base", "mail"],
+    "external_dependencies": {"python": ["pydantic", "requests"]},
+    "data": [
+        "security/pss_security.xml",
+        "security/ir.model.access.csv",
+        "security/pss_rules.xml",
+        "data/ir_cron.xml",
+        "wizards/pss_message_edit_wizard_views.xml",
+        "views/pss_message_views.xml",
+        "views/pss_message_record_views.xml",
+        "views/pss_system_views.xml",
+        "views/pss_binding_views.xml",
+        "views/pss_value_map_views.xml",
+        "views/res_company_views.xml",
+        "views/pss_menus.xml",
+    ],
+}

@@ -1,0 +1,67 @@
+"""Send one outbound event over HTTP and classify the answer.
+
+Returns ``None`` when delivered, otherwise a :mod:`.errors` exception telling
+the queue what to do: retry (408, 429, 5xx, network) or dead (other 4xx).
+"""
+
+import email.utils
+import json
+import time
+
+import requests
+
+from .errors import PssDataError, PssTransientError
+from .signature import sign
+
+__all__ = ["parse_retry_after", "send_event"]
+
+RETRYABLE_STATUS = {408, 425, 429}
+MAX_ERROR_BODY = 2000
+
+
+def parse_retry_after(value, now=None):
+    """Seconds from a Retry-After header (delta-seconds or HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return int(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when is None:
+        return None
+    now = time.time() if now is None else now
+    return max(0, int(when.timestamp() - now))
+
+
+def send_event(url, envelope, idempotency_key, secret=None, token=None, timeout=10.0,
+               session=None):
+    body = json.dumps(envelope, separators=(",", ":"), default=str).encode()
+    headers = {
+        "Content-Type": "application/json",
+        "Idempotency-Key": idempotency_key,
+        "User-Agent": "pss-odoo/17.0",
+    }
+    if secret:
+        headers["X-PSS-Signature"] = sign(secret, body)
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    http = session or requests
+    try:
+        response = http.post(url, data=body, headers=headers, timeout=timeout)
+    except requests.Timeout as exc:
+        return PssTransientError(f"timeout after {timeout}s posting to {url}: {exc}")
+    except requests.RequestException as exc:
+        return PssTransientError(f"cannot reach {url}: {exc.__class__.__name__}")
+    status = response.status_code
+    if 200 <= status < 300:
+        return None
+    text = (response.text or "")[:MAX_ERROR_BODY]
+    if status in RETRYABLE_STATUS or status >= 500:
+        return PssTransientError(
+            f"HTTP {status} from {url}: {text}",
+            retry_after=parse_retry_after(response.headers.get("Retry-After")),
+        )
+    return PssDataError(f"HTTP {status} from {url}: {text}")

@@ -1,0 +1,175 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class PssBinding(models.Model):
+    """Link between an external id of a system and an Odoo record."""
+
+    _name = "pss.binding"
+    _description = "External Binding"
+    _order = "id desc"
+    _rec_name = "external_id"
+
+    system_id = fields.Many2one(
+        "pss.system", required=True, ondelete="cascade", index=True
+    )
+    res_model = fields.Char(string="Model", required=True)
+    res_id = fields.Many2oneReference(
+        string="Record ID", model_field="res_model", required=True, index=True
+    )
+    external_id = fields.Char(string="External ID", required=True)
+    company_id = fields.Many2one("res.company", index=True)
+    last_version = fields.Integer(
+        help="Highest version of the external record applied so far."
+    )
+    last_message_id = fields.Many2one("pss.message", ondelete="set null")
+    record_name = fields.Char(compute="_compute_record_name")
+
+    _sql_constraints = [
+        (
+            "external_unique",
+            "unique(system_id, res_model, external_id)",
+            "This external id is already bound for this system and model.",
+        ),
+    ]
+
+    def init(self):
+        self.env.cr.execute(
+            """
+            CREATE INDEX IF NOT EXISTS pss_binding_record_idx
+                ON pss_binding (res_model, res_id)
+            """
+        )
+
+    @api.depends("res_model", "res_id")
+    def _compute_record_name(self):
+        for binding in self:
+            record = (
+                self.env[binding.res_model].browse(binding.res_id).exists()
+                if binding.res_model in self.env
+                else None
+            )
+            binding.record_name = record.sudo().display_name if record else False
+
+    @api.constrains("res_model")
+    def _check_model(self):
+        for binding in self:
+            if binding.res_model not in self.env:
+                raise ValidationError(_("Unknown model %s.", binding.res_model))
+
+    # ------------------------------------------------------------------
+    # Bulk helpers for handlers: one query whatever the number of ids.
+    # ------------------------------------------------------------------
+    @api.model
+    def _resolve(self, system, model, external_ids):
+        """Return {external id: record id} for the bound ones, in one query."""
+        external_ids = list({str(e) for e in external_ids if e})
+        if not external_ids:
+            return {}
+        self.flush_model()
+        self.env.cr.execute(
+            """
+            SELECT external_id, res_id FROM pss_binding
+            WHERE system_id = %s AND res_model = %s AND external_id IN %s
+            """,
+            [system.id, model, tuple(external_ids)],
+        )
+        return dict(self.env.cr.fetchall())
+
+    @api.model
+    def _resolve_records(self, system, model, external_ids):
+        """Like _resolve, but {external id: record} (records browsed at once)."""
+        mapping = self._resolve(system, model, external_ids)
+        records = self.env[model].browse(list(set(mapping.values())))
+        by_id = {r.id: r for r in records}
+        return {ext: by_id[rid] for ext, rid in mapping.items()}
+
+    @api.model
+    def _versions(self, system, model, external_ids):
+        """Return {external id: (record id, last applied version)}."""
+        external_ids = list({str(e) for e in external_ids if e})
+        if not external_ids:
+            return {}
+        self.flush_model()
+        self.env.cr.execute(
+            """
+            SELECT external_id, res_id, last_version FROM pss_binding
+            WHERE system_id = %s AND res_model = %s AND external_id IN %s
+            """,
+            [system.id, model, tuple(external_ids)],
+        )
+        return {ext: (rid, version) for ext, rid, version in self.env.cr.fetchall()}
+
+    @api.model
+    def _bind_many(self, system, model, items):
+        """Create or update bindings; ``items`` are dicts with external_id,
+        res_id and optionally company_id, version, message_id.
+
+        Creates the missing ones with one ``create(vals_list)``, updates the
+        others, then releases the messages parked for these external ids.
+        """
+        if not items:
+            return self.browse()
+        by_ext = {str(item["external_id"]): item for item in items}
+        existing = self.search(
+            [
+                ("system_id", "=", system.id),
+                ("res_model", "=", model),
+                ("external_id", "in", list(by_ext)),
+            ]
+        )
+        existing_by_ext = {b.external_id: b for b in existing}
+        to_create = []
+        for ext, item in by_ext.items():
+            vals = {
+                "res_id": item["res_id"],
+                "company_id": item.get("company_id") or False,
+            }
+            if item.get("version") is not None:
+                vals["last_version"] = item["version"]
+            if item.get("message_id"):
+                vals["last_message_id"] = item["message_id"]
+            binding = existing_by_ext.get(ext)
+            if binding:
+                changed = {
+                    k: v
+                    for k, v in vals.items()
+                    if (binding[k].id if hasattr(binding[k], "id") else binding[k])
+                    != v
+                }
+                if changed:
+                    binding.write(changed)
+            else:
+                to_create.append(
+                    dict(vals, system_id=system.id, res_model=model, external_id=ext)
+                )
+        created = self.create(to_create) if to_create else self.browse()
+        if created:
+            self.env["pss.message"].sudo()._release_waiting(
+                system=system, model=model, external_ids=list(created.mapped("external_id"))
+            )
+        return existing | created
+
+    @api.model
+    def _external_ids(self, system, records):
+        """Return {record id: external id} for ``records`` bound in ``system``."""
+        if not records:
+            return {}
+        self.flush_model()
+        self.env.cr.execute(
+            """
+            SELECT res_id, external_id FROM pss_binding
+            WHERE system_id = %s AND res_model = %s AND res_id IN %s
+            """,
+            [system.id, records._name, tuple(records.ids)],
+        )
+        return dict(self.env.cr.fetchall())
+
+    def action_open_record(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self.res_model,
+            "res_id": self.res_id,
+            "view_mode": "form",
+        }

@@ -1,0 +1,103 @@
+from odoo import api, models
+
+from ..lib.errors import PssDataError
+
+
+class PssHandler(models.AbstractModel):
+    """Base of every event handler.
+
+    An addon registers a handler for one event type by inheriting this model::
+
+        class TimesheetApprovedHandler(models.AbstractModel):
+            _name = "pss.handler.timesheet.approved"
+            _inherit = "pss.handler"
+            _description = "timesheet.approved"
+            _pss_event_type = "timesheet.approved"
+            _pss_schema = TimesheetApproved          # pydantic model of "data"
+
+            def _pss_process(self, batch):
+                ...
+
+    The queue hands all claimed messages of one type, system and company to
+    ``_pss_process`` in one call (see :class:`PssBatch`), in the company of
+    the messages and as the system's technical user.
+    """
+
+    _name = "pss.handler"
+    _description = "PSS Event Handler"
+
+    _pss_event_type = None
+    _pss_direction = "in"
+    _pss_schema = None
+    _pss_schema_versions = (1,)
+    _pss_description = ""
+
+    @api.model
+    def _pss_registry(self, direction=None):
+        """Return {event type: handler model name} of the installed handlers."""
+        handlers = {}
+        for name in self.env.registry[self._name]._inherit_children:
+            model = self.env.registry[name]
+            event_type = getattr(model, "_pss_event_type", None)
+            if not event_type:
+                continue
+            if direction and model._pss_direction != direction:
+                continue
+            handlers[event_type] = name
+        return handlers
+
+    @api.model
+    def _pss_handler_for(self, event_type, direction="in"):
+        name = self._pss_registry(direction).get(event_type)
+        return self.env[name] if name else None
+
+    @api.model
+    def _pss_validate(self, data, schema_version=1):
+        """Validate ``data`` with the handler's schema; return the model.
+
+        Raises PssDataError with one entry per field error (path + message).
+        """
+        from pydantic import ValidationError
+
+        if schema_version not in self._pss_schema_versions:
+            raise PssDataError(
+                f"schema_version {schema_version} is not supported for "
+                f"{self._pss_event_type}",
+                details=[{"path": "schema_version", "message": "unsupported"}],
+            )
+        if self._pss_schema is None:
+            return data
+        try:
+            return self._pss_schema.model_validate(data)
+        except ValidationError as exc:
+            raise PssDataError(
+                f"payload of {self._pss_event_type} is invalid",
+                details=validation_details(exc, prefix="data"),
+            ) from exc
+
+    @api.model
+    def _pss_sequence_key(self, data):
+        """Sequence key of an event: events with the same key apply in order.
+
+        Return None for events that may run in parallel with any other.
+        """
+        return None
+
+    def _pss_process(self, batch):
+        raise NotImplementedError(
+            f"handler {self._name} does not implement _pss_process"
+        )
+
+
+def validation_details(exc, prefix=""):
+    """pydantic errors as [{"path": "data.lines[3].hours", "message": ...}]."""
+    details = []
+    for error in exc.errors():
+        path = prefix
+        for part in error.get("loc", ()):
+            if isinstance(part, int):
+                path += f"[{part}]"
+            else:
+                path = f"{path}.{part}" if path else str(part)
+        details.append({"path": path, "message": error.get("msg", "invalid")})
+    return details

@@ -1,0 +1,1083 @@
+import hashlib
+import json
+import logging
+import os
+import socket
+import time
+import traceback
+import uuid
+from datetime import timedelta
+
+import psycopg2
+from psycopg2.extras import Json
+
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import SQL
+
+from ..batch import PssBatch
+from ..lib.backoff import full_jitter
+from ..lib.errors import PssDataError, PssError, PssTransientError
+from ..lib.masking import mask_payload, sensitive_paths
+
+_logger = logging.getLogger(__name__)
+
+STATES = [
+    ("pending", "Pending"),
+    ("running", "Running"),
+    ("retrying", "Retrying"),
+    ("parked", "Parked"),
+    ("done", "Done"),
+    ("dead", "Dead"),
+    ("cancelled", "Cancelled"),
+]
+# States that keep later messages of the same sequence key waiting.
+BLOCKING_STATES = ("pending", "running", "retrying", "parked")
+ERROR_CATEGORIES = [
+    ("transient", "Transient"),
+    ("data", "Data"),
+    ("dependency", "Dependency"),
+    ("hold", "Business hold"),
+    ("conflict", "Conflict"),
+    ("internal", "Internal"),
+]
+# Columns written by the raw INSERT of enqueue_many(), in order.
+_INSERT_COLUMNS = (
+    "uuid",
+    "direction",
+    "system_id",
+    "event_type",
+    "schema_version",
+    "external_event_id",
+    "idempotency_key",
+    "payload",
+    "payload_sha256",
+    "company_id",
+    "entity_code",
+    "sequence_key",
+    "correlation_id",
+    "occurred_at",
+    "received_at",
+    "state",
+    "attempts",
+    "create_uid",
+    "create_date",
+    "write_uid",
+    "write_date",
+)
+
+
+def canonical_json(data):
+    """Stable serialisation used for hashing payloads."""
+    return json.dumps(
+        data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
+    )
+
+
+def payload_hash(data):
+    return hashlib.sha256(canonical_json(data).encode()).hexdigest()
+
+
+def worker_id():
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class PssMessage(models.Model):
+    _name = "pss.message"
+    _description = "Sync Message"
+    _inherit = ["mail.thread"]
+    _order = "id desc"
+    _rec_names_search = ["external_event_id", "idempotency_key", "event_type"]
+
+    uuid = fields.Char(
+        string="UUID", required=True, readonly=True, copy=False, index=True,
+        default=lambda self: str(uuid.uuid4()),
+    )
+    direction = fields.Selection(
+        [("in", "Inbound"), ("out", "Outbound")], required=True, readonly=True
+    )
+    system_id = fields.Many2one(
+        "pss.system", required=True, readonly=True, ondelete="restrict", index=True
+    )
+    event_type = fields.Char(string="Type", required=True, readonly=True, index=True)
+    schema_version = fields.Integer(default=1, readonly=True)
+    external_event_id = fields.Char(string="Event ID", readonly=True, index=True)
+    idempotency_key = fields.Char(required=True, readonly=True)
+    payload = fields.Json(readonly=True)
+    payload_sha256 = fields.Char(
+        string="Payload SHA-256", readonly=True,
+        help="Hash of the payload as received; edits do not change it.",
+    )
+    payload_original = fields.Json(
+        readonly=True, help="The payload as received, kept when a manager edits it."
+    )
+    payload_edited_by_id = fields.Many2one("res.users", readonly=True)
+    payload_edited_at = fields.Datetime(readonly=True)
+    payload_purged = fields.Boolean(
+        readonly=True, help="The payload was emptied by the retention policy."
+    )
+    payload_display = fields.Text(
+        string="Payload (JSON)", compute="_compute_payload_display"
+    )
+    payload_original_display = fields.Text(
+        string="Original Payload (JSON)", compute="_compute_payload_display"
+    )
+    company_id = fields.Many2one("res.company", readonly=True, index=True)
+    entity_code = fields.Char(readonly=True)
+    sequence_key = fields.Char(readonly=True)
+    correlation_id = fields.Char(readonly=True, index=True)
+    state = fields.Selection(
+        STATES, required=True, default="pending", readonly=True, index=True
+    )
+    attempts = fields.Integer(readonly=True)
+    next_attempt_at = fields.Datetime(readonly=True)
+    lease_owner = fields.Char(readonly=True)
+    lease_expires_at = fields.Datetime(readonly=True)
+    last_worker = fields.Char(
+        readonly=True, help="Worker (host:pid:id) that claimed it last."
+    )
+    error_category = fields.Selection(ERROR_CATEGORIES, readonly=True)
+    last_error = fields.Text(readonly=True)
+    error_details = fields.Json(readonly=True)
+    note = fields.Text(readonly=True, help="What the handler noted, e.g. a conflict.")
+    park_reason = fields.Char(readonly=True)
+    wait_system_id = fields.Many2one("pss.system", readonly=True)
+    wait_model = fields.Char(readonly=True)
+    wait_external_id = fields.Char(readonly=True)
+    occurred_at = fields.Datetime(readonly=True)
+    received_at = fields.Datetime(readonly=True)
+    started_at = fields.Datetime(readonly=True)
+    finished_at = fields.Datetime(readonly=True)
+    duration_ms = fields.Float(string="Duration (ms)", readonly=True, digits=(16, 1))
+    age_hours = fields.Float(
+        string="Age (h)", compute="_compute_age", digits=(16, 2),
+        help="Hours since the message was received.",
+    )
+    record_ids = fields.One2many(
+        "pss.message.record", "message_id", string="Records", readonly=True
+    )
+    record_count = fields.Integer(compute="_compute_record_count")
+
+    _sql_constraints = [
+        (
+            "idempotency_unique",
+            "unique(system_id, direction, idempotency_key)",
+            "A message with this idempotency key already exists for this system.",
+        ),
+        ("uuid_unique", "unique(uuid)", "Message UUIDs are unique."),
+    ]
+
+    def init(self):
+        # One partial index per queue query (see _claim, _recover_leases,
+        # _release_waiting, _cron_purge_payloads).
+        cr = self.env.cr
+        cr.execute(
+            """
+            CREATE INDEX IF NOT EXISTS pss_message_claim_pending_idx
+                ON pss_message (direction, id) WHERE state = 'pending';
+            CREATE INDEX IF NOT EXISTS pss_message_claim_retrying_idx
+                ON pss_message (direction, next_attempt_at) WHERE state = 'retrying';
+            CREATE INDEX IF NOT EXISTS pss_message_sequence_idx
+                ON pss_message (system_id, direction, sequence_key, id)
+                WHERE sequence_key IS NOT NULL
+                  AND state IN ('pending', 'running', 'retrying', 'parked');
+            CREATE INDEX IF NOT EXISTS pss_message_lease_idx
+                ON pss_message (lease_expires_at) WHERE state = 'running';
+            CREATE INDEX IF NOT EXISTS pss_message_waiting_idx
+                ON pss_message (wait_system_id, wait_model, wait_external_id)
+                WHERE state = 'parked';
+            CREATE INDEX IF NOT EXISTS pss_message_retention_idx
+                ON pss_message (system_id, finished_at)
+                WHERE state IN ('done', 'cancelled') AND payload IS NOT NULL;
+            CREATE INDEX IF NOT EXISTS pss_message_state_received_idx
+                ON pss_message (state, received_at);
+            """
+        )
+
+    # ------------------------------------------------------------------
+    # Computed fields
+    # ------------------------------------------------------------------
+    @api.depends("received_at")
+    def _compute_age(self):
+        now = fields.Datetime.now()
+        for message in self:
+            start = message.received_at or message.create_date
+            message.age_hours = (now - start).total_seconds() / 3600 if start else 0
+
+    @api.depends("record_ids")
+    def _compute_record_count(self):
+        for message in self:
+            message.record_count = len(message.record_ids)
+
+    @api.depends("payload", "payload_original", "event_type")
+    def _compute_payload_display(self):
+        handler_model = self.env["pss.handler"]
+        for message in self:
+            handler = handler_model._pss_handler_for(
+                message.event_type, message.direction
+            )
+            paths = sensitive_paths(handler._pss_schema) if handler is not None else {}
+            message.payload_display = self._pretty(message.payload, paths)
+            message.payload_original_display = self._pretty(
+                message.payload_original, paths
+            )
+
+    @staticmethod
+    def _pretty(data, paths):
+        if data is None or data is False:
+            return False
+        return json.dumps(
+            mask_payload(data, paths), indent=2, ensure_ascii=False, default=str
+        )
+
+    @api.depends("event_type", "external_event_id")
+    def _compute_display_name(self):
+        for message in self:
+            message.display_name = (
+                f"{message.event_type or ''} {message.external_event_id or message.id}"
+            )
+
+    # ------------------------------------------------------------------
+    # Python API: enqueue
+    # ------------------------------------------------------------------
+    @api.model
+    def enqueue(
+        self,
+        system,
+        event_type,
+        payload,
+        idempotency_key=None,
+        company=None,
+        sequence_key=None,
+        direction="in",
+        external_event_id=None,
+        occurred_at=None,
+        schema_version=1,
+        correlation_id=None,
+        entity_code=None,
+    ):
+        """Store one message; return ``(message, is_new)``.
+
+        A repeated ``idempotency_key`` for the same system and direction
+        returns the message stored the first time and ``False``.
+        """
+        item = {
+            "event_type": event_type,
+            "payload": payload,
+            "idempotency_key": idempotency_key,
+            "company_id": company.id if company else None,
+            "sequence_key": sequence_key,
+            "external_event_id": external_event_id,
+            "occurred_at": occurred_at,
+            "schema_version": schema_version,
+            "correlation_id": correlation_id,
+            "entity_code": entity_code,
+        }
+        return self.enqueue_many(system, [item], direction=direction)[0]
+
+    @api.model
+    def enqueue_many(self, system, items, direction="in"):
+        """Store many messages in one INSERT; return [(message, is_new)].
+
+        Duplicates resolve through the UNIQUE (system, direction, key)
+        constraint with ``ON CONFLICT DO NOTHING``, never check-then-insert:
+        under Odoo's REPEATABLE READ a concurrent duplicate that committed
+        after our snapshot raises a serialization failure, which Odoo's
+        request and cron runners retry; the retry then sees the original.
+        """
+        if not items:
+            return []
+        system.ensure_one()
+        self.check_access_rights("create")
+        now = fields.Datetime.now()
+        uid = self.env.uid
+        rows = []
+        keys = []
+        for item in items:
+            payload = item["payload"]
+            key = (
+                item.get("idempotency_key")
+                or item.get("external_event_id")
+                or str(uuid.uuid4())
+            )
+            keys.append(key)
+            rows.append(
+                (
+                    str(uuid.uuid4()),
+                    direction,
+                    system.id,
+                    item["event_type"],
+                    item.get("schema_version") or 1,
+                    item.get("external_event_id"),
+                    key,
+                    Json(payload, dumps=lambda d: json.dumps(d, default=str)),
+                    payload_hash(payload),
+                    item.get("company_id") or None,
+                    item.get("entity_code"),
+                    item.get("sequence_key"),
+                    item.get("correlation_id"),
+                    item.get("occurred_at") or now,
+                    now,
+                    "pending",
+                    0,
+                    uid,
+                    now,
+                    uid,
+                    now,
+                )
+            )
+        self.flush_model()
+        placeholders = ", ".join(["%s"] * len(rows))
+        self.env.cr.execute(
+            f"""
+            INSERT INTO pss_message ({", ".join(_INSERT_COLUMNS)})
+            VALUES {placeholders}
+            ON CONFLICT (system_id, direction, idempotency_key) DO NOTHING
+            RETURNING id, idempotency_key
+            """,  # noqa: S608 - only constant column names are formatted in
+            rows,
+        )
+        new_ids = dict((key, mid) for mid, key in self.env.cr.fetchall())
+        missing = [key for key in keys if key not in new_ids]
+        existing = {}
+        if missing:
+            self.env.cr.execute(
+                """
+                SELECT idempotency_key, id FROM pss_message
+                WHERE system_id = %s AND direction = %s AND idempotency_key IN %s
+                """,
+                [system.id, direction, tuple(missing)],
+            )
+            existing = dict(self.env.cr.fetchall())
+        result = []
+        seen_new = set()
+        for key in keys:
+            if key in new_ids and key not in seen_new:
+                seen_new.add(key)
+                result.append((self.browse(new_ids[key]), True))
+            else:
+                mid = new_ids.get(key) or existing.get(key)
+                if not mid:
+                    # Inserted by a transaction we cannot see yet: let the
+                    # caller's transaction be retried like any concurrency error.
+                    raise psycopg2.errors.SerializationFailure(
+                        "concurrent enqueue of the same idempotency key"
+                    )
+                result.append((self.browse(mid), False))
+        if new_ids:
+            self._trigger_processing(direction)
+        return result
+
+    @api.model
+    def _trigger_processing(self, direction="in"):
+        xmlid = (
+            "pss_core.ir_cron_pss_process_inbound"
+            if direction == "in"
+            else "pss_core.ir_cron_pss_send_outbound"
+        )
+        cron = self.env.ref(xmlid, raise_if_not_found=False)
+        if cron:
+            cron.sudo()._trigger()
+
+    # ------------------------------------------------------------------
+    # Claiming and leases
+    # ------------------------------------------------------------------
+    @api.model
+    def _claim(self, direction, limit, worker, now=None, system=None):
+        """Lock and lease up to ``limit`` messages; return their ids.
+
+        ``FOR UPDATE SKIP LOCKED`` lets several workers claim from the same
+        queue without waiting on each other or taking the same message. Only
+        the head of every sequence key is claimable, so messages of one key
+        apply strictly in arrival order.
+        """
+        now = now or fields.Datetime.now()
+        self.flush_model()
+        system_clause = SQL("AND m.system_id = %s", system.id) if system else SQL()
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH claimable AS (
+                    SELECT m.id FROM pss_message m
+                    WHERE m.direction = %(direction)s
+                      AND (m.state = 'pending'
+                           OR (m.state = 'retrying' AND m.next_attempt_at <= %(now)s))
+                      %(system_clause)s
+                      AND (m.sequence_key IS NULL OR NOT EXISTS (
+                            SELECT 1 FROM pss_message p
+                            WHERE p.system_id = m.system_id
+                              AND p.direction = m.direction
+                              AND p.sequence_key = m.sequence_key
+                              AND p.id < m.id
+                              AND p.state IN ('pending', 'running', 'retrying', 'parked')))
+                    ORDER BY m.id
+                    LIMIT %(limit)s
+                    FOR UPDATE OF m SKIP LOCKED
+                )
+                UPDATE pss_message m
+                   SET state = 'running',
+                       attempts = m.attempts + 1,
+                       lease_owner = %(worker)s,
+                       last_worker = %(worker)s,
+                       lease_expires_at = %(now)s
+                           + make_interval(secs => GREATEST(s.lease_seconds, 1)),
+                       started_at = %(now)s,
+                       next_attempt_at = NULL,
+                       write_date = %(now)s
+                  FROM claimable c, pss_system s
+                 WHERE m.id = c.id AND s.id = m.system_id
+             RETURNING m.id
+                """,
+                direction=direction,
+                now=now,
+                limit=limit,
+                worker=worker,
+                system_clause=system_clause,
+            )
+        )
+        ids = sorted(row[0] for row in self.env.cr.fetchall())
+        self.invalidate_model()
+        return ids
+
+    @api.model
+    def _lock_owned(self, ids, worker):
+        """Lock the claimed rows this worker still owns, for the apply.
+
+        Holding the row locks while applying means lease recovery (which
+        skips locked rows) can never hand a message that is being applied
+        to another worker, even if the lease expired meanwhile.
+        """
+        if not ids:
+            return []
+        self.env.cr.execute(
+            """
+            SELECT id FROM pss_message
+            WHERE id IN %s AND state = 'running' AND lease_owner = %s
+            ORDER BY id
+            FOR UPDATE SKIP LOCKED
+            """,
+            [tuple(ids), worker],
+        )
+        return [row[0] for row in self.env.cr.fetchall()]
+
+    @api.model
+    def _recover_leases(self, now=None):
+        """Give messages of lost workers (lease expired) back to the queue."""
+        now = now or fields.Datetime.now()
+        self.flush_model()
+        self.env.cr.execute(
+            """
+            WITH lost AS (
+                SELECT m.id FROM pss_message m
+                WHERE m.state = 'running' AND m.lease_expires_at < %(now)s
+                FOR UPDATE OF m SKIP LOCKED
+            )
+            UPDATE pss_message m
+               SET state = CASE WHEN m.attempts >= s.internal_max_attempts
+                                THEN 'dead' ELSE 'retrying' END,
+                   next_attempt_at = %(now)s,
+                   error_category = 'internal',
+                   last_error = 'The worker applying this message stopped before '
+                                || 'it finished (lease expired at '
+                                || to_char(m.lease_expires_at, 'YYYY-MM-DD HH24:MI:SS')
+                                || ' UTC, owner ' || coalesce(m.lease_owner, '?')
+                                || ').',
+                   finished_at = CASE WHEN m.attempts >= s.internal_max_attempts
+                                 THEN %(now)s END,
+                   lease_owner = NULL,
+                   lease_expires_at = NULL,
+                   write_date = %(now)s
+              FROM lost, pss_system s
+             WHERE m.id = lost.id AND s.id = m.system_id
+         RETURNING m.id, m.state
+            """,
+            {"now": now},
+        )
+        rows = self.env.cr.fetchall()
+        self.invalidate_model()
+        if rows:
+            _logger.warning(
+                "pss: recovered %d message(s) from lost workers (%d dead)",
+                len(rows),
+                sum(1 for _id, state in rows if state == "dead"),
+            )
+        return [row[0] for row in rows]
+
+    @api.model
+    def _release_waiting(self, system=None, model=None, external_ids=None):
+        """Parked messages whose awaited binding now exists go back to pending.
+
+        Called when bindings are created, and by every processing run as a
+        safety net (a binding committed while a message was parking).
+        """
+        self.env["pss.binding"].flush_model()
+        self.flush_model()
+        query = SQL(
+            """
+            UPDATE pss_message m
+               SET state = 'pending', park_reason = NULL, error_category = NULL,
+                   wait_system_id = NULL, wait_model = NULL, wait_external_id = NULL,
+                   write_date = now() at time zone 'UTC'
+              FROM pss_binding b
+             WHERE m.state = 'parked'
+               AND m.wait_model IS NOT NULL
+               AND b.system_id = m.wait_system_id
+               AND b.res_model = m.wait_model
+               AND b.external_id = m.wait_external_id
+               %s
+         RETURNING m.id, m.direction
+            """,
+            SQL(
+                "AND b.system_id = %s AND b.res_model = %s AND b.external_id IN %s",
+                system.id,
+                model,
+                tuple(external_ids),
+            )
+            if external_ids
+            else SQL(),
+        )
+        self.env.cr.execute(query)
+        rows = self.env.cr.fetchall()
+        if rows:
+            self.invalidate_model()
+            for direction in {row[1] for row in rows}:
+                self._trigger_processing(direction)
+        return [row[0] for row in rows]
+
+    # ------------------------------------------------------------------
+    # Processing (inbound)
+    # ------------------------------------------------------------------
+    @api.model
+    def _process_queue(
+        self, direction="in", commit=True, limit=None, time_budget=None, now=None,
+        worker=None, system=None, batch_size=500,
+    ):
+        """Claim and apply messages until the queue is empty.
+
+        ``commit=False`` keeps everything in the caller's transaction (tests).
+        Returns a summary dict with counts by outcome.
+        """
+        worker = worker or worker_id()
+        started = time.monotonic()
+        summary = {"claimed": 0, "batches": 0}
+        if direction == "in":
+            self._release_waiting()
+        while True:
+            batch_limit = batch_size
+            if limit is not None:
+                batch_limit = min(batch_limit, limit - summary["claimed"])
+                if batch_limit <= 0:
+                    break
+            ids = self._claim(direction, batch_limit, worker, now=now, system=system)
+            if commit:
+                self.env.cr.commit()
+            if not ids:
+                break
+            summary["claimed"] += len(ids)
+            summary["batches"] += 1
+            if direction == "in":
+                outcome = self._apply_claimed(ids, worker, now=now)
+            else:
+                outcome = self._send_claimed(ids, worker, commit=commit, now=now)
+            for key, value in outcome.items():
+                summary[key] = summary.get(key, 0) + value
+            if commit:
+                self.env.cr.commit()
+            _logger.info(
+                "pss: %s queue, %d message(s) claimed so far: %s",
+                direction,
+                summary["claimed"],
+                outcome,
+            )
+            if time_budget and time.monotonic() - started > time_budget:
+                # Leave the cron slot to others; continue in a new run soon.
+                self._trigger_processing(direction)
+                break
+        summary["seconds"] = round(time.monotonic() - started, 3)
+        return summary
+
+    def _handler_env(self, system, company):
+        """Environment a handler runs in: the system's user, in the company."""
+        if not system.user_id:
+            raise PssDataError(
+                _(
+                    "System %s has no technical user: set one on the system "
+                    "before its events can be applied.",
+                    system.code,
+                )
+            )
+        company_ids = [company.id] if company else []
+        user_companies = system.user_id.sudo().company_ids
+        company_ids += [
+            c.id for c in system.company_ids if c in user_companies and c != company
+        ]
+        if company and company not in user_companies:
+            raise PssDataError(
+                _(
+                    "The technical user of system %(system)s is not allowed in "
+                    "company %(company)s.",
+                    system=system.code,
+                    company=company.display_name,
+                )
+            )
+        env = self.env(
+            user=system.user_id.id,
+            context=dict(self.env.context, allowed_company_ids=company_ids or None),
+            su=False,
+        )
+        return env
+
+    @api.model
+    def _apply_claimed(self, ids, worker, now=None):
+        """Apply claimed inbound messages: one handler call per group."""
+        owned = self._lock_owned(ids, worker)
+        messages = self.browse(owned).sudo()
+        counts = {}
+        groups = {}
+        for message in messages:
+            key = (message.event_type, message.system_id.id, message.company_id.id)
+            groups.setdefault(key, []).append(message.id)
+        handlers = self.env["pss.handler"]._pss_registry("in")
+        for (event_type, _system_id, _company_id), group_ids in groups.items():
+            group = self.browse(group_ids).sudo()
+            outcome = self._apply_group(group, handlers.get(event_type), now=now)
+            for key, value in outcome.items():
+                counts[key] = counts.get(key, 0) + value
+        return counts
+
+    def _apply_group(self, group, handler_name, now=None):
+        started = time.monotonic()
+        system = group[0].system_id
+        company = group[0].company_id
+        if not handler_name:
+            error = PssDataError(
+                _("No handler is installed for event type %s.", group[0].event_type)
+            )
+            return group._finish({m.id: error for m in group}, {}, {}, started, now)
+        try:
+            env = self._handler_env(system, company)
+        except PssDataError as error:
+            return group._finish({m.id: error for m in group}, {}, {}, started, now)
+        handler = env[handler_name]
+        payloads = {}
+        failures = {}
+        for message in group:
+            try:
+                payloads[message.id] = handler._pss_validate(
+                    message.payload or {}, message.schema_version
+                )
+            except PssDataError as error:
+                failures[message.id] = error
+        valid = group.filtered(lambda m: m.id in payloads)
+        if not valid:
+            return group._finish(failures, {}, {}, started, now)
+        batch = self._run_handler(handler, valid, payloads, system, company)
+        if batch is not None:
+            failures.update(batch.failures)
+            return group._finish(failures, batch.records, batch.notes, started, now)
+        # The batch as a whole failed: apply each message on its own so that
+        # one bad message does not hold the others hostage.
+        records, notes = {}, {}
+        for message in valid:
+            single = self._run_handler(
+                handler, message, payloads, system, company, single=True
+            )
+            if isinstance(single, Exception):
+                failures[message.id] = single
+                continue
+            failures.update(single.failures)
+            records.update(single.records)
+            notes.update(single.notes)
+        return group._finish(failures, records, notes, started, now)
+
+    def _run_handler(self, handler, messages, payloads, system, company, single=False):
+        """Run the handler in a savepoint; return the batch or the exception.
+
+        For a multi-message batch an exception returns None (caller splits).
+        """
+        batch = PssBatch(
+            messages.with_env(handler.env).sudo(), payloads, system, company
+        )
+        try:
+            with self.env.cr.savepoint():
+                handler._pss_process(batch)
+                handler.env.flush_all()
+        except Exception as error:  # pylint: disable=broad-except
+            # Roll back the ORM cache with the savepoint.
+            self.env.invalidate_all()
+            if not single:
+                _logger.info(
+                    "pss: batch of %d %s failed (%s); applying one by one",
+                    len(messages),
+                    messages[0].event_type,
+                    error,
+                )
+                return None
+            if not isinstance(error, PssError | psycopg2.OperationalError):
+                _logger.exception(
+                    "pss: handler %s failed on message %s", handler._name, messages.id
+                )
+                error.pss_traceback = traceback.format_exc(limit=20)
+            return error
+        return batch
+
+    def _finish(self, failures, records, notes, started, now=None):
+        """Write the outcome of every message of ``self`` in few queries."""
+        now = now or fields.Datetime.now()
+        elapsed_ms = (time.monotonic() - started) * 1000.0
+        per_message_ms = round(elapsed_ms / max(len(self), 1), 1)
+        counts = {}
+        done = self.filtered(lambda m: m.id not in failures)
+        if done:
+            vals = {
+                "state": "done",
+                "finished_at": now,
+                "duration_ms": per_message_ms,
+                "lease_owner": False,
+                "lease_expires_at": False,
+                "error_category": False,
+                "last_error": False,
+                "error_details": False,
+                "park_reason": False,
+            }
+            with_note = done.filtered(lambda m: m.id in notes)
+            (done - with_note).write(vals)
+            for message in with_note:
+                message.write(dict(vals, note=notes[message.id]))
+            counts["done"] = len(done)
+        for message in self.filtered(lambda m: m.id in failures):
+            state = message._fail(failures[message.id], now, per_message_ms)
+            counts[state] = counts.get(state, 0) + 1
+        record_vals = [
+            dict(vals, message_id=mid)
+            for mid, lines in records.items()
+            if mid not in failures
+            for vals in lines
+        ]
+        if record_vals:
+            self.env["pss.message.record"].sudo().create(record_vals)
+        return counts
+
+    def _fail(self, error, now, duration_ms):
+        """Record one failure according to its category; return the state."""
+        self.ensure_one()
+        system = self.system_id
+        category = self._categorize(error)
+        message = getattr(error, "message", None) or str(error) or repr(error)
+        details = getattr(error, "details", None) or False
+        vals = {
+            "error_category": category,
+            "last_error": message,
+            "error_details": details,
+            "lease_owner": False,
+            "lease_expires_at": False,
+            "duration_ms": duration_ms,
+        }
+        if getattr(error, "pss_traceback", None):
+            vals["last_error"] = f"{message}\n\n{error.pss_traceback}"
+        if category == "dependency":
+            vals.update(
+                state="parked",
+                park_reason=message,
+                wait_system_id=error.system_id or system.id,
+                wait_model=error.model,
+                wait_external_id=error.external_id,
+            )
+        elif category == "hold":
+            vals.update(state="parked", park_reason=message)
+        elif category == "conflict":
+            vals.update(state="done", note=message, finished_at=now)
+        elif category == "data":
+            vals.update(state="dead", finished_at=now)
+        else:
+            max_attempts = (
+                system.max_attempts
+                if category == "transient"
+                else system.internal_max_attempts
+            )
+            if self.attempts >= max_attempts:
+                vals.update(state="dead", finished_at=now)
+                vals["last_error"] = _(
+                    "%(error)s\n(gave up after %(attempts)s attempts)",
+                    error=vals["last_error"],
+                    attempts=self.attempts,
+                )
+            else:
+                delay = full_jitter(
+                    self.attempts,
+                    system.retry_base,
+                    system.retry_cap,
+                    minimum=getattr(error, "retry_after", None) or 0,
+                )
+                vals.update(
+                    state="retrying", next_attempt_at=now + timedelta(seconds=delay)
+                )
+        self.write(vals)
+        return vals["state"]
+
+    @staticmethod
+    def _categorize(error):
+        if isinstance(error, PssError):
+            return error.category
+        if isinstance(error, psycopg2.OperationalError):
+            return "transient"  # serialization failure, lock timeout...
+        if isinstance(error, ValidationError | UserError | AccessError):
+            return "data"
+        return "internal"
+
+    # ------------------------------------------------------------------
+    # Outbound
+    # ------------------------------------------------------------------
+    def _outbound_envelope(self):
+        self.ensure_one()
+        return {
+            "id": self.uuid,
+            "type": self.event_type,
+            "schema_version": self.schema_version or 1,
+            "occurred_at": (self.occurred_at or self.received_at).strftime(
+                "%Y-%m-%dT%H:%M:%SZ"
+            ),
+            "entity": self.entity_code or self.company_id.pss_entity_code or "",
+            "correlation_id": self.correlation_id or None,
+            "data": self.payload or {},
+        }
+
+    @api.model
+    def _send_claimed(self, ids, worker, commit=True, now=None):
+        """POST each claimed outbound message; commit after each one.
+
+        A message is sent at least once; the receiver deduplicates with the
+        ``Idempotency-Key`` header (the message uuid), so a crash between the
+        send and the commit cannot apply an event twice on the far side.
+        """
+        from ..lib.sender import send_event
+
+        counts = {}
+        for message_id in ids:
+            owned = self._lock_owned([message_id], worker)
+            if not owned:
+                continue
+            message = self.browse(owned).sudo()
+            started = time.monotonic()
+            error = None
+            system = message.system_id
+            if not system.outbound_url:
+                error = PssDataError(
+                    _("System %s has no outbound URL.", system.code)
+                )
+            else:
+                token, secret = system._outbound_credentials()
+                error = send_event(
+                    url=system.outbound_url,
+                    envelope=message._outbound_envelope(),
+                    idempotency_key=message.uuid,
+                    secret=secret,
+                    token=token,
+                    timeout=system.outbound_timeout or 10.0,
+                )
+            failures = {message.id: error} if error else {}
+            outcome = message._finish(failures, {}, {}, started, now)
+            for key, value in outcome.items():
+                counts[key] = counts.get(key, 0) + value
+            if commit:
+                self.env.cr.commit()
+        return counts
+
+    # ------------------------------------------------------------------
+    # Crons
+    # ------------------------------------------------------------------
+    @api.model
+    def _cron_process_inbound(self, time_budget=240):
+        return self._process_queue("in", commit=True, time_budget=time_budget)
+
+    @api.model
+    def _cron_send_outbound(self, time_budget=240):
+        return self._process_queue("out", commit=True, time_budget=time_budget)
+
+    @api.model
+    def _cron_recover_leases(self):
+        recovered = self._recover_leases()
+        if recovered:
+            self._trigger_processing("in")
+            self._trigger_processing("out")
+        return recovered
+
+    @api.model
+    def _cron_purge_payloads(self, now=None):
+        """Empty payloads of finished messages older than the retention."""
+        now = now or fields.Datetime.now()
+        self.flush_model()
+        self.env.cr.execute(
+            """
+            UPDATE pss_message m
+               SET payload = NULL, payload_original = NULL, payload_purged = TRUE,
+                   write_date = %(now)s
+              FROM pss_system s
+             WHERE s.id = m.system_id
+               AND m.state IN ('done', 'cancelled')
+               AND m.payload IS NOT NULL
+               AND s.retention_days > 0
+               AND m.finished_at < %(now)s - make_interval(days => s.retention_days)
+            """,
+            {"now": now},
+        )
+        purged = self.env.cr.rowcount
+        self.invalidate_model()
+        _logger.info("pss: retention purge emptied %d payload(s)", purged)
+        return purged
+
+    # ------------------------------------------------------------------
+    # Manual actions (pss Manager)
+    # ------------------------------------------------------------------
+    def _check_manager(self):
+        if not self.env.user.has_group("pss_core.group_pss_manager"):
+            raise AccessError(
+                _("Only pss Managers may retry, requeue, cancel or edit messages.")
+            )
+
+    def action_retry_now(self):
+        """Retrying messages: try again now instead of waiting."""
+        self._check_manager()
+        todo = self.filtered(lambda m: m.state == "retrying")
+        if not todo:
+            raise UserError(_("Only messages waiting for a retry can be retried now."))
+        todo.write({"next_attempt_at": fields.Datetime.now()})
+        for message in todo:
+            message.message_post(body=_("Retry requested now."))
+        self._trigger_processing("in" if "in" in todo.mapped("direction") else "out")
+        return True
+
+    def action_requeue(self):
+        """Dead, parked or done messages: apply again from the start."""
+        self._check_manager()
+        todo = self.filtered(lambda m: m.state in ("dead", "parked", "done"))
+        if not todo:
+            raise UserError(_("Only dead, parked or done messages can be requeued."))
+        if todo.filtered("payload_purged"):
+            raise UserError(
+                _("The payload of a purged message is gone; it cannot be requeued.")
+            )
+        for message in todo:
+            message.message_post(
+                body=_(
+                    "Requeued from state %(state)s after %(attempts)s attempt(s).",
+                    state=message.state,
+                    attempts=message.attempts,
+                )
+            )
+        todo.write(
+            {
+                "state": "pending",
+                "attempts": 0,
+                "next_attempt_at": False,
+                "error_category": False,
+                "park_reason": False,
+                "wait_system_id": False,
+                "wait_model": False,
+                "wait_external_id": False,
+                "finished_at": False,
+            }
+        )
+        for direction in set(todo.mapped("direction")):
+            self._trigger_processing(direction)
+        return True
+
+    def action_cancel(self):
+        self._check_manager()
+        todo = self.filtered(
+            lambda m: m.state in ("pending", "retrying", "parked", "dead")
+        )
+        if not todo:
+            raise UserError(_("Only messages not yet applied can be cancelled."))
+        todo.write({"state": "cancelled", "finished_at": fields.Datetime.now()})
+        for message in todo:
+            message.message_post(body=_("Cancelled."))
+        return True
+
+    def action_edit_payload(self):
+        self._check_manager()
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "pss.message.edit.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_message_id": self.id},
+        }
+
+    def _edit_payload(self, new_payload, replay=True):
+        """Replace the payload (keeping the original) and optionally replay."""
+        self._check_manager()
+        self.ensure_one()
+        if self.state in ("running",):
+            raise UserError(_("A running message cannot be edited."))
+        handler = self.env["pss.handler"]._pss_handler_for(
+            self.event_type, self.direction
+        )
+        if handler is not None:
+            try:
+                handler._pss_validate(new_payload, self.schema_version)
+            except PssDataError as error:
+                lines = "\n".join(
+                    f"{d['path']}: {d['message']}" for d in error.details
+                )
+                raise ValidationError(f"{error.message}\n{lines}") from error
+        previous = self.payload
+        vals = {
+            "payload": new_payload,
+            "payload_edited_by_id": self.env.uid,
+            "payload_edited_at": fields.Datetime.now(),
+        }
+        if not self.payload_original:
+            vals["payload_original"] = previous
+        self.write(vals)
+        paths = sensitive_paths(handler._pss_schema) if handler is not None else {}
+        self.message_post(
+            body=_(
+                "Payload edited by %(user)s. Previous payload: %(previous)s",
+                user=self.env.user.name,
+                previous=canonical_json(mask_payload(previous, paths)),
+            )
+        )
+        if replay:
+            if self.state in ("pending", "retrying"):
+                self.write({"next_attempt_at": fields.Datetime.now()})
+            else:
+                self.action_requeue()
+        return True
+
+    # ------------------------------------------------------------------
+    # Console helpers
+    # ------------------------------------------------------------------
+    def action_view_records(self):
+        self.ensure_one()
+        if len(self.record_ids) == 1:
+            return self.record_ids.action_open()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Records"),
+            "res_model": "pss.message.record",
+            "view_mode": "tree,form",
+            "domain": [("message_id", "=", self.id)],
+        }
+
+    @api.model
+    def _pss_queue_stats(self):
+        """Counts by state and age of the oldest pending message (seconds)."""
+        self.flush_model(["state", "received_at"])
+        self.env.cr.execute(
+            """
+            SELECT state, count(*),
+                   EXTRACT(EPOCH FROM (now() at time zone 'UTC') - min(received_at))
+            FROM pss_message GROUP BY state
+            """
+        )
+        stats = {"by_state": {}, "oldest_pending_seconds": 0}
+        for state, count, age in self.env.cr.fetchall():
+            stats["by_state"][state] = count
+            if state in ("pending", "retrying"):
+                stats["oldest_pending_seconds"] = max(
+                    stats["oldest_pending_seconds"], float(age or 0)
+                )
+        return stats
+

@@ -1,0 +1,55 @@
+from odoo import _, api, fields, models
+
+
+class PssMessageRecord(models.Model):
+    """A record a message created, updated or removed: the console's links."""
+
+    _name = "pss.message.record"
+    _description = "Record Touched by a Sync Message"
+    _order = "id"
+
+    message_id = fields.Many2one(
+        "pss.message", required=True, ondelete="cascade", index=True
+    )
+    company_id = fields.Many2one(related="message_id.company_id", store=True)
+    res_model = fields.Char(string="Model", required=True, index=True)
+    res_id = fields.Many2oneReference(
+        string="Record ID", model_field="res_model", required=True
+    )
+    operation = fields.Selection(
+        [
+            ("created", "Created"),
+            ("updated", "Updated"),
+            ("removed", "Removed"),
+            ("unchanged", "Unchanged"),
+        ],
+        required=True,
+        default="created",
+    )
+    external_id = fields.Char(help="The sender's id of this record, if any.")
+    record_name = fields.Char(compute="_compute_record_name")
+
+    @api.depends("res_model", "res_id")
+    def _compute_record_name(self):
+        for line in self:
+            name = False
+            if line.res_model in self.env and line.res_id:
+                record = self.env[line.res_model].browse(line.res_id).exists()
+                if record:
+                    name = record.sudo().display_name
+                else:
+                    name = _("%(model)s #%(id)s (deleted)") % {
+                        "model": line.res_model,
+                        "id": line.res_id,
+                    }
+            line.record_name = name
+
+    def action_open(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self.res_model,
+            "res_id": self.res_id,
+            "view_mode": "form",
+            "target": "current",
+        }

@@ -1,0 +1,151 @@
+import logging
+
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+_logger = logging.getLogger(__name__)
+
+
+class PssSystem(models.Model):
+    _name = "pss.system"
+    _description = "External System"
+    _inherit = ["mail.thread"]
+    _order = "name"
+
+    name = fields.Char(required=True, tracking=True)
+    code = fields.Char(
+        required=True,
+        index=True,
+        tracking=True,
+        help="Short code used in URLs: /pss/v1/<code>/events",
+    )
+    kind = fields.Selection(
+        [
+            ("crm", "CRM"),
+            ("psa", "PSA / time"),
+            ("hris", "HRIS"),
+            ("payroll", "Payroll"),
+            ("other", "Other"),
+        ],
+        required=True,
+        default="other",
+        tracking=True,
+    )
+    active = fields.Boolean(default=True, tracking=True)
+    company_ids = fields.Many2many(
+        "res.company",
+        string="Allowed Companies",
+        help="Legal entities this system may send events for.",
+    )
+    user_id = fields.Many2one(
+        "res.users",
+        string="Technical User",
+        help="Inbound events of this system are applied as this user, limited "
+        "to the allowed companies. Give it only the rights its events need.",
+    )
+    # Outbound
+    outbound_url = fields.Char(
+        string="Outbound URL", help="Where outbound events are POSTed."
+    )
+    outbound_token = fields.Char(
+        groups="base.group_system",
+        copy=False,
+        help="Bearer token sent with outbound events, if the receiver wants one.",
+    )
+    outbound_secret = fields.Char(
+        groups="base.group_system",
+        copy=False,
+        help="HMAC secret used to sign outbound events (X-PSS-Signature).",
+    )
+    outbound_timeout = fields.Float(default=10.0, help="Seconds, connect and read.")
+    # Retry policy
+    retry_base = fields.Integer(
+        string="Backoff Base (s)", default=10, help="First retry waits up to this."
+    )
+    retry_cap = fields.Integer(
+        string="Backoff Cap (s)", default=3600, help="No retry waits longer."
+    )
+    max_attempts = fields.Integer(
+        default=8, help="Attempts before a transient error becomes dead."
+    )
+    internal_max_attempts = fields.Integer(
+        string="Max Attempts (internal errors)",
+        default=3,
+        help="Attempts before an unexpected error (a bug) becomes dead.",
+    )
+    lease_seconds = fields.Integer(
+        default=300,
+        help="A running message whose worker did not finish within this time "
+        "is considered lost and reclaimed.",
+    )
+    batch_size = fields.Integer(
+        default=500, help="Messages of one type handed to a handler at once."
+    )
+    retention_days = fields.Integer(
+        default=90,
+        help="Payloads of done messages are emptied after this many days; "
+        "metadata and hashes stay.",
+    )
+    rate_limit_per_minute = fields.Integer(
+        default=0, help="Inbound requests per minute, 0 for no limit."
+    )
+    message_ids = fields.One2many("pss.message", "system_id", string="Messages")
+    message_count = fields.Integer(compute="_compute_message_stats")
+    failed_count = fields.Integer(compute="_compute_message_stats")
+    pending_count = fields.Integer(compute="_compute_message_stats")
+
+    _sql_constraints = [
+        ("code_unique", "unique(code)", "The system code must be unique."),
+        ("retry_positive", "check(retry_base > 0 and retry_cap >= retry_base)",
+         "Backoff base must be positive and not above the cap."),
+        ("attempts_positive", "check(max_attempts > 0 and internal_max_attempts > 0)",
+         "Maximum attempts must be positive."),
+    ]
+
+    @api.constrains("code")
+    def _check_code(self):
+        for system in self:
+            code = system.code or ""
+            if not code.replace("_", "").replace("-", "").isalnum() or not code.isascii():
+                raise ValidationError(
+                    _("System code %s may only hold letters, digits, '-' and '_'.")
+                    % code
+                )
+
+    def _compute_message_stats(self):
+        counts = {}
+        if self.ids:
+            self.env["pss.message"].flush_model(["system_id", "state"])
+            self.env.cr.execute(
+                """
+                SELECT system_id, state, count(*) FROM pss_message
+                WHERE system_id IN %s GROUP BY system_id, state
+                """,
+                [tuple(self.ids)],
+            )
+            for system_id, state, count in self.env.cr.fetchall():
+                counts.setdefault(system_id, {})[state] = count
+        for system in self:
+            by_state = counts.get(system.id, {})
+            system.message_count = sum(by_state.values())
+            system.failed_count = by_state.get("dead", 0) + by_state.get("parked", 0)
+            system.pending_count = by_state.get("pending", 0) + by_state.get(
+                "retrying", 0
+            )
+
+    def action_view_messages(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "pss_core.pss_message_action"
+        )
+        action["domain"] = [("system_id", "=", self.id)]
+        action["context"] = {"default_system_id": self.id}
+        return action
+
+    def _outbound_credentials(self):
+        """Token and secret for sending; sudo only reads this system's secrets."""
+        self.ensure_one()
+        # Secrets are restricted to base.group_system; the queue worker sends
+        # on behalf of the system, never returns them to the caller.
+        record = self.sudo()
+        return record.outbound_token, record.outbound_secret

@@ -1,0 +1,1 @@
+from . import pss_message_edit_wizard

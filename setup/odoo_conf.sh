@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Write .pss/odoo-<mode>.conf for this checkout and print its path.
+#   setup/odoo_conf.sh test|demo PORT
+# Odoo's own addons path is derived from the installed odoo package.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+MODE="$1"
+PORT="$2"
+PYTHON="${PYTHON:-python3}"
+ODOO_ADDONS=$("$PYTHON" -c 'import os, odoo.addons as a; print(os.path.dirname(a.__file__))')
+ADDONS="$ODOO_ADDONS,$ROOT/addons"
+if [[ "$MODE" == "test" ]]; then
+    ADDONS="$ADDONS,$ROOT/tests/addons"
+fi
+mkdir -p "$ROOT/.pss"
+CONF="$ROOT/.pss/odoo-$MODE.conf"
+cat >"$CONF" <<CONF
+[options]
+addons_path = $ADDONS
+data_dir = $ROOT/.pss/data
+db_host = 127.0.0.1
+db_port = $PORT
+db_user = ${PSS_DB_USER:-pss}
+db_password = ${PSS_DB_PASSWORD:-pss}
+admin_passwd = ${PSS_ADMIN_PASSWD:-admin}
+http_port = ${PSS_HTTP_PORT:-8069}
+http_interface = ${PSS_HTTP_INTERFACE:-127.0.0.1}
+list_db = False
+max_cron_threads = 2
+without_demo = $([[ "$MODE" == "test" ]] && echo all || echo False)
+log_level = ${PSS_LOG_LEVEL:-warn}
+CONF
+echo "$CONF"

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# make test: fresh database with every pss addon (no demo data), then pytest-odoo.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+PYTHON="${PYTHON:-python3}"
+cfg() { "$PYTHON" setup/ci_config.py "$@"; }
+
+bash setup/ensure_odoo.sh
+bash setup/deps.sh
+PORT=$(bash setup/postgres.sh)
+CONF=$(bash setup/odoo_conf.sh test "$PORT")
+DB="${PSS_TEST_DB:-$(cfg db.test_name)}"
+ADDONS="$(cfg addons),$(cfg test_addons)"
+
+echo "test.sh: fresh database $DB on port $PORT with $ADDONS"
+PGPASSWORD="${PSS_DB_PASSWORD:-pss}" dropdb --if-exists -h 127.0.0.1 -p "$PORT" \
+    -U "${PSS_DB_USER:-pss}" "$DB"
+"$PYTHON" -m odoo -c "$CONF" -d "$DB" -i "$ADDONS" --without-demo=all \
+    --stop-after-init --no-http --log-level=warn
+
+# shellcheck disable=SC2046
+paths=$(for p in $(cfg test_paths --sep " "); do ls -d $p 2>/dev/null || true; done)
+set +e
+"$PYTHON" -m pytest -p no:cacheprovider --odoo-config="$CONF" --odoo-database="$DB" \
+    --odoo-http -q -ra $paths "$@"
+rc=$?
+set -e
+if [[ $rc -eq 5 ]]; then
+    echo "test.sh: pytest collected no test" >&2
+fi
+exit $rc

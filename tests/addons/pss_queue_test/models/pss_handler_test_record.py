@@ -1,0 +1,128 @@
+from typing import Literal
+
+from pydantic import Field
+
+from odoo import models
+
+from odoo.addons.pss_core.lib.errors import PssDataError, PssTransientError
+from odoo.addons.pss_core.schemas.common import Amount, ExternalId, StrictModel
+
+
+class TestRecordPayload(StrictModel):
+    external_id: ExternalId
+    name: str = Field(min_length=1)
+    version: int = Field(default=1, ge=1)
+    amount: Amount = 0
+    parent_external_id: ExternalId | None = None
+    behaviour: Literal["ok", "transient", "data", "internal", "hold", "sleep"] = "ok"
+    sleep: float = 0
+    secret: str | None = Field(default=None, json_schema_extra={"sensitive": True})
+
+
+class PssHandlerTestRecord(models.AbstractModel):
+    """Creates/updates pss.test.record; payload flags trigger each error path."""
+
+    _name = "pss.handler.test.record"
+    _inherit = "pss.handler"
+    _description = "test.record handler"
+    _pss_event_type = "test.record"
+    _pss_schema = TestRecordPayload
+
+    def _pss_sequence_key(self, data):
+        return f"test.record:{data.get('external_id')}"
+
+    def _pss_process(self, batch):
+        binding = self.env["pss.binding"]
+        system = batch.system
+        items = list(batch)
+        if any(data.behaviour == "internal" for _m, data in items):
+            raise RuntimeError("simulated bug in the handler")
+        versions = binding._versions(
+            system, "pss.test.record", [d.external_id for _m, d in items]
+        )
+        parents = binding._resolve(
+            system,
+            "pss.test.record",
+            [d.parent_external_id for _m, d in items if d.parent_external_id],
+        )
+        to_create, creators = [], []
+        updates = []
+        for message, data in items:
+            if data.behaviour == "sleep":
+                import time
+
+                time.sleep(data.sleep)
+            if data.behaviour == "transient":
+                batch.fail(message, PssTransientError("remote side is down"))
+                continue
+            if data.behaviour == "data":
+                batch.fail(
+                    message,
+                    PssDataError(
+                        "amount does not match",
+                        details=[{"path": "data.amount", "message": "mismatch"}],
+                    ),
+                )
+                continue
+            if data.behaviour == "hold":
+                batch.hold(message, "period 2026-10 is locked")
+                continue
+            if data.parent_external_id and data.parent_external_id not in parents:
+                batch.park(
+                    message,
+                    f"waiting for parent {data.parent_external_id}",
+                    "pss.test.record",
+                    data.parent_external_id,
+                )
+                continue
+            vals = {
+                "name": data.name,
+                "external_id": data.external_id,
+                "version": data.version,
+                "amount": float(data.amount),
+                "parent_id": parents.get(data.parent_external_id) or False,
+                "company_id": self.env.company.id,
+            }
+            bound = versions.get(data.external_id)
+            if bound:
+                record_id, applied_version = bound
+                if data.version <= (applied_version or 0):
+                    batch.conflict(
+                        message,
+                        f"version {data.version} is not newer than applied "
+                        f"version {applied_version}: ignored",
+                    )
+                    continue
+                updates.append((message, record_id, vals, data))
+            else:
+                to_create.append(vals)
+                creators.append((message, data))
+        records = self.env["pss.test.record"].create(
+            [dict(v, applied_count=1) for v in to_create]
+        )
+        bind_items = []
+        for (message, data), record in zip(creators, records, strict=True):
+            batch.record(message, record, "created", data.external_id)
+            bind_items.append(
+                {
+                    "external_id": data.external_id,
+                    "res_id": record.id,
+                    "company_id": record.company_id.id,
+                    "version": data.version,
+                    "message_id": message.id,
+                }
+            )
+        for message, record_id, vals, data in updates:
+            record = self.env["pss.test.record"].browse(record_id)
+            record.write(dict(vals, applied_count=record.applied_count + 1))
+            batch.record(message, record, "updated", data.external_id)
+            bind_items.append(
+                {
+                    "external_id": data.external_id,
+                    "res_id": record_id,
+                    "company_id": record.company_id.id,
+                    "version": data.version,
+                    "message_id": message.id,
+                }
+            )
+        binding._bind_many(system, "pss.test.record", bind_items)

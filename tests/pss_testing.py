@@ -1,0 +1,109 @@
+"""Fixtures shared by the cross-addon tests (imported by the test modules)."""
+
+import itertools
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from odoo import Command
+
+_seq = itertools.count(1)
+
+
+def unique(prefix):
+    return f"{prefix}{next(_seq)}"
+
+
+def make_company(env, name, code, currency="EUR", country="DE"):
+    return env["res.company"].create(
+        {
+            "name": name,
+            "pss_entity_code": code,
+            "currency_id": env.ref(f"base.{currency}").id,
+            "country_id": env.ref(f"base.{country.lower()}").id,
+        }
+    )
+
+
+def make_user(env, login, groups, companies, company=None):
+    return (
+        env["res.users"]
+        .with_context(no_reset_password=True)
+        .create(
+            {
+                "name": login,
+                "login": login,
+                "email": f"{login}@example.com",
+                "groups_id": [Command.set([env.ref(g).id for g in groups])],
+                "company_ids": [Command.set(companies.ids)],
+                "company_id": (company or companies[0]).id,
+            }
+        )
+    )
+
+
+def make_system(env, code, user, companies, **values):
+    vals = {
+        "name": f"System {code}",
+        "code": code,
+        "kind": "crm",
+        "user_id": user.id,
+        "company_ids": [Command.set(companies.ids)],
+        "retry_base": 10,
+        "retry_cap": 100,
+        "max_attempts": 3,
+        "internal_max_attempts": 2,
+    }
+    vals.update(values)
+    return env["pss.system"].create(vals)
+
+
+class RecordingServer:
+    """A local HTTP server standing in for an external system's endpoint.
+
+    ``responses`` is a list of (status, headers) consumed one per request;
+    when empty the server answers 200. Requests are recorded with their raw
+    body and headers.
+    """
+
+    def __init__(self):
+        self.requests = []
+        self.responses = []
+        self.lock = threading.Lock()
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 (http.server API)
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+                with outer.lock:
+                    outer.requests.append(
+                        {"path": self.path, "headers": dict(self.headers), "body": body}
+                    )
+                    status, headers = (
+                        outer.responses.pop(0) if outer.responses else (200, {})
+                    )
+                payload = json.dumps({"status": status}).encode()
+                self.send_response(status)
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}/hooks/pss"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
