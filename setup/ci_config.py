@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Read .odoo-ci.yml and print one value for the shell scripts.
 
-    python3 setup/ci_config.py addons            -> "pss_core,pss_api"
-    python3 setup/ci_config.py test_paths --sep " "
-    python3 setup/ci_config.py db.test_name
+python3 setup/ci_config.py addons            -> "pss_core,pss_api"
+python3 setup/ci_config.py test_paths --sep " "
+python3 setup/ci_config.py db.test_name
 """
 
 import argparse

@@ -11,7 +11,7 @@ bash setup/deps.sh
 PORT=$(bash setup/postgres.sh)
 CONF=$(bash setup/odoo_conf.sh test "$PORT")
 DB="${PSS_TEST_DB:-$(cfg db.test_name)}"
-ADDONS="$(cfg addons),$(cfg test_addons)"
+ADDONS="$(cfg addons),$(cfg test_addons)${PSS_EXTRA_ADDONS:+,$PSS_EXTRA_ADDONS}"
 
 echo "test.sh: fresh database $DB on port $PORT with $ADDONS"
 PGPASSWORD="${PSS_DB_PASSWORD:-pss}" dropdb --if-exists -h 127.0.0.1 -p "$PORT" \
@@ -20,7 +20,11 @@ PGPASSWORD="${PSS_DB_PASSWORD:-pss}" dropdb --if-exists -h 127.0.0.1 -p "$PORT" 
     --stop-after-init --no-http --log-level=warn
 
 # shellcheck disable=SC2046
-paths=$(for p in $(cfg test_paths --sep " "); do ls -d $p 2>/dev/null || true; done)
+if [[ $# -gt 0 ]]; then
+    paths=""   # explicit paths/options given: run only those
+else
+    paths=$(for p in $(cfg test_paths --sep " "); do ls -d $p 2>/dev/null || true; done)
+fi
 set +e
 "$PYTHON" -m pytest -p no:cacheprovider --odoo-config="$CONF" --odoo-database="$DB" \
     --odoo-http -q -ra $paths "$@"

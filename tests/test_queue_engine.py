@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from odoo import fields
+from odoo.exceptions import ValidationError
 from odoo.tests import TransactionCase, tagged
 
 from pss_testing import make_company, make_system, make_user, unique
@@ -71,7 +72,9 @@ class TestQueueEngine(TransactionCase):
     def test_same_idempotency_key_gives_the_same_message(self):
         first = self.enqueue({"external_id": "D1", "name": "x"}, key="evt_dup")
         again, is_new = self.Message.enqueue(
-            self.system, "test.record", {"external_id": "D1", "name": "x"},
+            self.system,
+            "test.record",
+            {"external_id": "D1", "name": "x"},
             idempotency_key="evt_dup",
         )
         self.assertFalse(is_new)
@@ -83,8 +86,16 @@ class TestQueueEngine(TransactionCase):
         results = self.Message.enqueue_many(
             self.system,
             [
-                {"event_type": "test.record", "payload": {"n": 1}, "idempotency_key": "k"},
-                {"event_type": "test.record", "payload": {"n": 1}, "idempotency_key": "k"},
+                {
+                    "event_type": "test.record",
+                    "payload": {"n": 1},
+                    "idempotency_key": "k",
+                },
+                {
+                    "event_type": "test.record",
+                    "payload": {"n": 1},
+                    "idempotency_key": "k",
+                },
             ],
         )
         self.assertEqual([new for _m, new in results], [True, False])
@@ -92,7 +103,9 @@ class TestQueueEngine(TransactionCase):
 
     # -- error categories -----------------------------------------------------
     def test_transient_errors_back_off_then_go_dead(self):
-        message = self.enqueue({"external_id": "T1", "name": "t", "behaviour": "transient"})
+        message = self.enqueue(
+            {"external_id": "T1", "name": "t", "behaviour": "transient"}
+        )
         now = self.now
         ceilings = []
         for attempt in (1, 2):
@@ -257,7 +270,7 @@ class TestQueueEngine(TransactionCase):
     def test_invalid_edit_is_refused_and_changes_nothing(self):
         message = self.enqueue({"external_id": "E2", "name": ""})
         self.process()
-        with self.assertRaises(Exception):
+        with self.assertRaises(ValidationError):
             message._edit_payload({"external_id": "E2", "name": "x", "bogus": 1})
         self.assertEqual(message.payload["name"], "")
         self.assertFalse(message.payload_original)

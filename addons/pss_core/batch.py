@@ -70,9 +70,7 @@ class PssBatch:
     def park(self, message, reason, model, external_id):
         self.fail(
             message,
-            PssDependencyError(
-                reason, model, external_id, system_id=self.system.id
-            ),
+            PssDependencyError(reason, model, external_id, system_id=self.system.id),
         )
 
     def hold(self, message, reason):

@@ -36,8 +36,9 @@ def parse_retry_after(value, now=None):
     return max(0, int(when.timestamp() - now))
 
 
-def send_event(url, envelope, idempotency_key, secret=None, token=None, timeout=10.0,
-               session=None):
+def send_event(
+    url, envelope, idempotency_key, secret=None, token=None, timeout=10.0, session=None
+):
     body = json.dumps(envelope, separators=(",", ":"), default=str).encode()
     headers = {
         "Content-Type": "application/json",

@@ -1,7 +1,9 @@
-from . import res_company
-from . import pss_system
-from . import pss_handler
-from . import pss_message_record
-from . import pss_message
-from . import pss_binding
-from . import pss_value_map
+from . import (
+    pss_binding,
+    pss_handler,
+    pss_message,
+    pss_message_record,
+    pss_system,
+    pss_value_map,
+    res_company,
+)

@@ -102,53 +102,65 @@ class PssBinding(models.Model):
 
     @api.model
     def _bind_many(self, system, model, items):
-        """Create or update bindings; ``items`` are dicts with external_id,
-        res_id and optionally company_id, version, message_id.
+        """Create or update bindings in one statement; return the external ids
+        that were new. ``items`` are dicts with external_id, res_id and
+        optionally company_id, version, message_id.
 
-        Creates the missing ones with one ``create(vals_list)``, updates the
-        others, then releases the messages parked for these external ids.
+        An ``INSERT ... ON CONFLICT DO UPDATE`` on the UNIQUE (system, model,
+        external id) key: no search first, and two workers binding the same
+        external id at once resolve through the constraint. The recorded
+        version never goes backwards. Messages parked for the new external
+        ids are released.
         """
         if not items:
-            return self.browse()
-        by_ext = {str(item["external_id"]): item for item in items}
-        existing = self.search(
-            [
-                ("system_id", "=", system.id),
-                ("res_model", "=", model),
-                ("external_id", "in", list(by_ext)),
-            ]
+            return []
+        self.check_access_rights("create")
+        self.flush_model()
+        now = fields.Datetime.now()
+        uid = self.env.uid
+        rows = {}
+        for item in items:
+            ext = str(item["external_id"])
+            rows[ext] = (
+                system.id,
+                model,
+                ext,
+                item["res_id"],
+                item.get("company_id") or None,
+                item.get("version") or 0,
+                item.get("message_id") or None,
+                uid,
+                now,
+                uid,
+                now,
+            )
+        placeholders = ", ".join(["%s"] * len(rows))
+        self.env.cr.execute(
+            f"""
+            INSERT INTO pss_binding (system_id, res_model, external_id, res_id,
+                company_id, last_version, last_message_id,
+                create_uid, create_date, write_uid, write_date)
+            VALUES {placeholders}
+            ON CONFLICT (system_id, res_model, external_id) DO UPDATE
+               SET res_id = EXCLUDED.res_id,
+                   company_id = COALESCE(EXCLUDED.company_id, pss_binding.company_id),
+                   last_version = GREATEST(EXCLUDED.last_version,
+                                           pss_binding.last_version),
+                   last_message_id = COALESCE(EXCLUDED.last_message_id,
+                                              pss_binding.last_message_id),
+                   write_uid = EXCLUDED.write_uid,
+                   write_date = EXCLUDED.write_date
+            RETURNING external_id, (xmax = 0) AS inserted
+            """,
+            list(rows.values()),
         )
-        existing_by_ext = {b.external_id: b for b in existing}
-        to_create = []
-        for ext, item in by_ext.items():
-            vals = {
-                "res_id": item["res_id"],
-                "company_id": item.get("company_id") or False,
-            }
-            if item.get("version") is not None:
-                vals["last_version"] = item["version"]
-            if item.get("message_id"):
-                vals["last_message_id"] = item["message_id"]
-            binding = existing_by_ext.get(ext)
-            if binding:
-                changed = {
-                    k: v
-                    for k, v in vals.items()
-                    if (binding[k].id if hasattr(binding[k], "id") else binding[k])
-                    != v
-                }
-                if changed:
-                    binding.write(changed)
-            else:
-                to_create.append(
-                    dict(vals, system_id=system.id, res_model=model, external_id=ext)
-                )
-        created = self.create(to_create) if to_create else self.browse()
+        created = [ext for ext, inserted in self.env.cr.fetchall() if inserted]
+        self.invalidate_model()
         if created:
             self.env["pss.message"].sudo()._release_waiting(
-                system=system, model=model, external_ids=list(created.mapped("external_id"))
+                system=system, model=model, external_ids=created
             )
-        return existing | created
+        return created
 
     @api.model
     def _external_ids(self, system, records):

@@ -17,7 +17,7 @@ from odoo.tools import SQL
 
 from ..batch import PssBatch
 from ..lib.backoff import full_jitter
-from ..lib.errors import PssDataError, PssError, PssTransientError
+from ..lib.errors import PssDataError, PssError
 from ..lib.masking import mask_payload, sensitive_paths
 
 _logger = logging.getLogger(__name__)
@@ -90,7 +90,11 @@ class PssMessage(models.Model):
     _rec_names_search = ["external_event_id", "idempotency_key", "event_type"]
 
     uuid = fields.Char(
-        string="UUID", required=True, readonly=True, copy=False, index=True,
+        string="UUID",
+        required=True,
+        readonly=True,
+        copy=False,
+        index=True,
         default=lambda self: str(uuid.uuid4()),
     )
     direction = fields.Selection(
@@ -105,7 +109,8 @@ class PssMessage(models.Model):
     idempotency_key = fields.Char(required=True, readonly=True)
     payload = fields.Json(readonly=True)
     payload_sha256 = fields.Char(
-        string="Payload SHA-256", readonly=True,
+        string="Payload SHA-256",
+        readonly=True,
         help="Hash of the payload as received; edits do not change it.",
     )
     payload_original = fields.Json(
@@ -150,7 +155,9 @@ class PssMessage(models.Model):
     finished_at = fields.Datetime(readonly=True)
     duration_ms = fields.Float(string="Duration (ms)", readonly=True, digits=(16, 1))
     age_hours = fields.Float(
-        string="Age (h)", compute="_compute_age", digits=(16, 2),
+        string="Age (h)",
+        compute="_compute_age",
+        digits=(16, 2),
         help="Hours since the message was received.",
     )
     record_ids = fields.One2many(
@@ -334,10 +341,10 @@ class PssMessage(models.Model):
             VALUES {placeholders}
             ON CONFLICT (system_id, direction, idempotency_key) DO NOTHING
             RETURNING id, idempotency_key
-            """,  # noqa: S608 - only constant column names are formatted in
+            """,
             rows,
         )
-        new_ids = dict((key, mid) for mid, key in self.env.cr.fetchall())
+        new_ids = {key: mid for mid, key in self.env.cr.fetchall()}
         missing = [key for key in keys if key not in new_ids]
         existing = {}
         if missing:
@@ -409,7 +416,8 @@ class PssMessage(models.Model):
                               AND p.direction = m.direction
                               AND p.sequence_key = m.sequence_key
                               AND p.id < m.id
-                              AND p.state IN ('pending', 'running', 'retrying', 'parked')))
+                              AND p.state IN
+                                  ('pending', 'running', 'retrying', 'parked')))
                     ORDER BY m.id
                     LIMIT %(limit)s
                     FOR UPDATE OF m SKIP LOCKED
@@ -445,7 +453,9 @@ class PssMessage(models.Model):
 
         Holding the row locks while applying means lease recovery (which
         skips locked rows) can never hand a message that is being applied
-        to another worker, even if the lease expired meanwhile.
+        to another worker, even if the lease expired meanwhile. This waits
+        (no SKIP LOCKED): another worker's claim may briefly hold a lock on
+        a row it re-checked and skipped.
         """
         if not ids:
             return []
@@ -454,7 +464,7 @@ class PssMessage(models.Model):
             SELECT id FROM pss_message
             WHERE id IN %s AND state = 'running' AND lease_owner = %s
             ORDER BY id
-            FOR UPDATE SKIP LOCKED
+            FOR UPDATE
             """,
             [tuple(ids), worker],
         )
@@ -549,8 +559,15 @@ class PssMessage(models.Model):
     # ------------------------------------------------------------------
     @api.model
     def _process_queue(
-        self, direction="in", commit=True, limit=None, time_budget=None, now=None,
-        worker=None, system=None, batch_size=500,
+        self,
+        direction="in",
+        commit=True,
+        limit=None,
+        time_budget=None,
+        now=None,
+        worker=None,
+        system=None,
+        batch_size=500,
     ):
         """Claim and apply messages until the queue is empty.
 
@@ -560,29 +577,46 @@ class PssMessage(models.Model):
         worker = worker or worker_id()
         started = time.monotonic()
         summary = {"claimed": 0, "batches": 0}
-        if direction == "in":
-            self._release_waiting()
+        first = True
         while True:
             batch_limit = batch_size
             if limit is not None:
                 batch_limit = min(batch_limit, limit - summary["claimed"])
                 if batch_limit <= 0:
                     break
-            ids = self._claim(direction, batch_limit, worker, now=now, system=system)
             if commit:
-                self.env.cr.commit()
+                self._begin_read_committed()
+            if first and direction == "in":
+                self._release_waiting()
+            first = False
+            ids = self._claim(direction, batch_limit, worker, now=now, system=system)
+            # The queue worker commits on purpose, like OCA queue_job: a claim
+            # must be visible to other workers before the apply starts, and
+            # each applied batch is its own unit of work.
+            if commit:
+                self.env.cr.commit()  # pylint: disable=invalid-commit
             if not ids:
                 break
             summary["claimed"] += len(ids)
             summary["batches"] += 1
-            if direction == "in":
-                outcome = self._apply_claimed(ids, worker, now=now)
-            else:
-                outcome = self._send_claimed(ids, worker, commit=commit, now=now)
+            try:
+                if direction == "in":
+                    outcome = self._apply_claimed(ids, worker, now=now)
+                else:
+                    outcome = self._send_claimed(ids, worker, commit=commit, now=now)
+            except psycopg2.OperationalError as error:
+                if not commit:
+                    raise
+                # Lost a race on the rows themselves (e.g. lease recovery
+                # took them): nothing of this batch was applied; the
+                # messages stay leased and are recovered, never lost.
+                self.env.cr.rollback()
+                _logger.warning("pss: batch of %d skipped: %s", len(ids), error)
+                outcome = {"skipped": len(ids)}
             for key, value in outcome.items():
                 summary[key] = summary.get(key, 0) + value
             if commit:
-                self.env.cr.commit()
+                self.env.cr.commit()  # pylint: disable=invalid-commit
             _logger.info(
                 "pss: %s queue, %d message(s) claimed so far: %s",
                 direction,
@@ -595,6 +629,18 @@ class PssMessage(models.Model):
                 break
         summary["seconds"] = round(time.monotonic() - started, 3)
         return summary
+
+    def _begin_read_committed(self):
+        """Start a READ COMMITTED transaction for queue bookkeeping.
+
+        Odoo runs REPEATABLE READ: locking a row another worker claimed and
+        committed after our snapshot raises a serialization failure. Under
+        READ COMMITTED, ``FOR UPDATE SKIP LOCKED`` re-checks such rows against
+        their latest version and simply skips them, which is what claiming
+        needs. Business writes (the apply) stay REPEATABLE READ.
+        """
+        self.env.cr.commit()  # pylint: disable=invalid-commit
+        self.env.cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
 
     def _handler_env(self, system, company):
         """Environment a handler runs in: the system's user, in the company."""
@@ -748,8 +794,9 @@ class PssMessage(models.Model):
         for message in self.filtered(lambda m: m.id in failures):
             state = message._fail(failures[message.id], now, per_message_ms)
             counts[state] = counts.get(state, 0) + 1
+        companies = {m.id: m.company_id.id for m in self}
         record_vals = [
-            dict(vals, message_id=mid)
+            dict(vals, message_id=mid, company_id=companies.get(mid) or False)
             for mid, lines in records.items()
             if mid not in failures
             for vals in lines
@@ -862,9 +909,7 @@ class PssMessage(models.Model):
             error = None
             system = message.system_id
             if not system.outbound_url:
-                error = PssDataError(
-                    _("System %s has no outbound URL.", system.code)
-                )
+                error = PssDataError(_("System %s has no outbound URL.", system.code))
             else:
                 token, secret = system._outbound_credentials()
                 error = send_event(
@@ -880,7 +925,7 @@ class PssMessage(models.Model):
             for key, value in outcome.items():
                 counts[key] = counts.get(key, 0) + value
             if commit:
-                self.env.cr.commit()
+                self.env.cr.commit()  # pylint: disable=invalid-commit
         return counts
 
     # ------------------------------------------------------------------
@@ -1018,10 +1063,10 @@ class PssMessage(models.Model):
             try:
                 handler._pss_validate(new_payload, self.schema_version)
             except PssDataError as error:
-                lines = "\n".join(
-                    f"{d['path']}: {d['message']}" for d in error.details
-                )
-                raise ValidationError(f"{error.message}\n{lines}") from error
+                lines = "\n".join(f"{d['path']}: {d['message']}" for d in error.details)
+                raise ValidationError(
+                    _("%(error)s\n%(lines)s", error=error.message, lines=lines)
+                ) from error
         previous = self.payload
         vals = {
             "payload": new_payload,
@@ -1080,4 +1125,3 @@ class PssMessage(models.Model):
                     stats["oldest_pending_seconds"], float(age or 0)
                 )
         return stats
-

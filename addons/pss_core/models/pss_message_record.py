@@ -11,7 +11,9 @@ class PssMessageRecord(models.Model):
     message_id = fields.Many2one(
         "pss.message", required=True, ondelete="cascade", index=True
     )
-    company_id = fields.Many2one(related="message_id.company_id", store=True)
+    # Copied from the message when written (not a related field: thousands
+    # of these are created per batch and a related recompute costs more).
+    company_id = fields.Many2one("res.company", index=True, readonly=True)
     res_model = fields.Char(string="Model", required=True, index=True)
     res_id = fields.Many2oneReference(
         string="Record ID", model_field="res_model", required=True

@@ -96,17 +96,26 @@ class PssSystem(models.Model):
 
     _sql_constraints = [
         ("code_unique", "unique(code)", "The system code must be unique."),
-        ("retry_positive", "check(retry_base > 0 and retry_cap >= retry_base)",
-         "Backoff base must be positive and not above the cap."),
-        ("attempts_positive", "check(max_attempts > 0 and internal_max_attempts > 0)",
-         "Maximum attempts must be positive."),
+        (
+            "retry_positive",
+            "check(retry_base > 0 and retry_cap >= retry_base)",
+            "Backoff base must be positive and not above the cap.",
+        ),
+        (
+            "attempts_positive",
+            "check(max_attempts > 0 and internal_max_attempts > 0)",
+            "Maximum attempts must be positive.",
+        ),
     ]
 
     @api.constrains("code")
     def _check_code(self):
         for system in self:
             code = system.code or ""
-            if not code.replace("_", "").replace("-", "").isalnum() or not code.isascii():
+            if (
+                not code.replace("_", "").replace("-", "").isalnum()
+                or not code.isascii()
+            ):
                 raise ValidationError(
                     _("System code %s may only hold letters, digits, '-' and '_'.")
                     % code

@@ -1,3 +1,1 @@
-from . import pss_test_record
-from . import pss_handler_test_record
-from . import pss_handler_test_notified
+from . import pss_handler_test_notified, pss_handler_test_record, pss_test_record

@@ -1,0 +1,20 @@
+# Copyright 2026 PSS contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+{
+    "name": "PSS Demo: a multi-entity services group",
+    "summary": "Demo data only: three legal entities in three countries, one "
+    "external system per kind, technical users and value maps",
+    "version": "17.0.1.0.0",
+    "category": "Services/Integrations",
+    "website": "https://github.com/pss-odoo/pss",
+    "author": "PSS contributors",
+    "license": "LGPL-3",
+    "installable": True,
+    "depends": ["pss_core", "account"],
+    "demo": [
+        "demo/res_company_demo.xml",
+        "demo/res_users_demo.xml",
+        "demo/pss_system_demo.xml",
+        "demo/pss_value_map_demo.xml",
+    ],
+}

@@ -1,0 +1,117 @@
+#!/usr/bin/env python3
+"""Queue throughput next to a raw ORM batch create of the same records.
+
+    python3 tests/bench/bench_queue.py --config .pss/odoo-test.conf --db pss_bench
+
+Needs a database with pss_core and the test addon pss_queue_test installed
+(`make bench` prepares one). Everything runs in one transaction that is rolled
+back, so the database is left as it was. Prints one JSON line per figure.
+"""
+
+import argparse
+import json
+import time
+
+import odoo
+from odoo import SUPERUSER_ID, api
+
+
+def setup_fixtures(env, tag):
+    company = env["res.company"].create(
+        {"name": f"Bench {tag}", "pss_entity_code": tag}
+    )
+    user = (
+        env["res.users"]
+        .with_context(no_reset_password=True)
+        .create(
+            {
+                "name": f"bench {tag}",
+                "login": f"bench_{tag}",
+                "groups_id": [(6, 0, [env.ref("pss_core.group_pss_integration").id])],
+                "company_ids": [(6, 0, company.ids)],
+                "company_id": company.id,
+            }
+        )
+    )
+    system = env["pss.system"].create(
+        {
+            "name": f"bench {tag}",
+            "code": f"bench{tag}",
+            "user_id": user.id,
+            "company_ids": [(6, 0, company.ids)],
+        }
+    )
+    return company, user, system
+
+
+def bench_queue(env, count, tag):
+    company, _user, system = setup_fixtures(env, tag)
+    items = [
+        {
+            "event_type": "test.record",
+            "payload": {"external_id": f"{tag}-{i}", "name": f"n{i}", "amount": i},
+            "idempotency_key": f"{tag}-{i}",
+            "company_id": company.id,
+            "sequence_key": f"test.record:{tag}-{i}",
+        }
+        for i in range(count)
+    ]
+    env.flush_all()
+    queries = env.cr.sql_log_count
+    started = time.perf_counter()
+    env["pss.message"].enqueue_many(system, items)
+    summary = env["pss.message"]._process_queue("in", commit=False, system=system)
+    env.flush_all()
+    elapsed = time.perf_counter() - started
+    assert summary.get("done") == count, summary
+    return elapsed, env.cr.sql_log_count - queries
+
+
+def bench_raw_orm(env, count, tag):
+    company, user, _system = setup_fixtures(env, tag)
+    vals = [
+        {
+            "name": f"n{i}",
+            "external_id": f"{tag}-{i}",
+            "amount": i,
+            "company_id": company.id,
+        }
+        for i in range(count)
+    ]
+    env.flush_all()
+    queries = env.cr.sql_log_count
+    started = time.perf_counter()
+    env["pss.test.record"].with_user(user).with_company(company).create(vals)
+    env.flush_all()
+    return time.perf_counter() - started, env.cr.sql_log_count - queries
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--config", required=True)
+    parser.add_argument("--db", required=True)
+    parser.add_argument("--count", type=int, default=5000)
+    args = parser.parse_args()
+    odoo.tools.config.parse_config(["-c", args.config, "-d", args.db])
+    registry = odoo.registry(args.db)
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        tag = str(int(time.time()))
+        raw_s, raw_q = bench_raw_orm(env, args.count, f"R{tag}")
+        queue_s, queue_q = bench_queue(env, args.count, f"Q{tag}")
+        cr.rollback()
+    result = {
+        "benchmark": "queue.test_record",
+        "messages": args.count,
+        "messages_per_s": round(args.count / queue_s, 1),
+        "queries_per_message": round(queue_q / args.count, 3),
+        "baseline": "raw ORM create(vals_list) of the same records",
+        "baseline_records_per_s": round(args.count / raw_s, 1),
+        "baseline_queries_per_record": round(raw_q / args.count, 3),
+        "ratio_to_baseline": round((args.count / queue_s) / (args.count / raw_s), 3),
+    }
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,136 @@
+"""Outbound delivery against a local HTTP server standing in for the far side."""
+
+import json
+import socket
+from datetime import timedelta
+
+from odoo import fields
+from odoo.tests import TransactionCase, tagged
+
+from odoo.addons.pss_core.lib.signature import verify
+
+from pss_testing import RecordingServer, make_company, make_system, make_user, unique
+
+SECRET = "outbound-secret"
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@tagged("post_install", "-at_install")
+class TestQueueOutbound(TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.server = RecordingServer().start()
+        cls.addClassCleanup(cls.server.stop)
+        cls.company = make_company(cls.env, "Out Entity", unique("OU"))
+        tech = make_user(
+            cls.env, unique("outtech"), ["pss_core.group_pss_integration"], cls.company
+        )
+        cls.system = make_system(
+            cls.env,
+            unique("psa"),
+            tech,
+            cls.company,
+            outbound_url=cls.server.url,
+            outbound_secret=SECRET,
+            outbound_token="tok-123",
+            outbound_timeout=2,
+        )
+        cls.Message = cls.env["pss.message"]
+
+    def setUp(self):
+        super().setUp()
+        self.server.requests.clear()
+        self.server.responses.clear()
+        self.now = fields.Datetime.now()
+
+    def enqueue(self, status="posted"):
+        message, _new = self.Message.enqueue(
+            self.system,
+            "test.notified",
+            {"external_id": unique("inv"), "status": status},
+            company=self.company,
+            direction="out",
+            entity_code=self.company.pss_entity_code,
+        )
+        return message
+
+    def send(self, now=None):
+        return self.Message._process_queue(
+            "out", commit=False, now=now or self.now, system=self.system
+        )
+
+    def test_delivered_with_a_signature_that_verifies(self):
+        message = self.enqueue()
+        self.send()
+        self.assertEqual(message.state, "done")
+        (request,) = self.server.requests
+        headers = request["headers"]
+        self.assertEqual(
+            verify(headers["X-PSS-Signature"], request["body"], [SECRET]), 0
+        )
+        self.assertEqual(headers["Idempotency-Key"], message.uuid)
+        self.assertEqual(headers["Authorization"], "Bearer tok-123")
+        envelope = json.loads(request["body"])
+        self.assertEqual(envelope["id"], message.uuid)
+        self.assertEqual(envelope["type"], "test.notified")
+        self.assertEqual(envelope["entity"], self.company.pss_entity_code)
+        self.assertEqual(envelope["data"], message.payload)
+
+    def test_server_error_is_retried_then_delivered(self):
+        self.server.responses.append((500, {}))
+        message = self.enqueue()
+        self.send()
+        self.assertEqual(
+            (message.state, message.error_category), ("retrying", "transient")
+        )
+        self.assertIn("HTTP 500", message.last_error)
+        self.send(now=message.next_attempt_at + timedelta(seconds=1))
+        self.assertEqual((message.state, message.attempts), ("done", 2))
+        self.assertEqual(len(self.server.requests), 2)
+        keys = {r["headers"]["Idempotency-Key"] for r in self.server.requests}
+        self.assertEqual(keys, {message.uuid}, "a retry reuses the idempotency key")
+
+    def test_retry_after_is_honoured(self):
+        self.server.responses.append((429, {"Retry-After": "120"}))
+        message = self.enqueue()
+        self.send()
+        self.assertEqual(message.state, "retrying")
+        self.assertGreaterEqual(
+            (message.next_attempt_at - self.now).total_seconds(), 120
+        )
+
+    def test_endpoint_down_then_up_loses_nothing(self):
+        self.system.outbound_url = f"http://127.0.0.1:{free_port()}/down"
+        messages = self.enqueue() | self.enqueue() | self.enqueue()
+        self.send()
+        self.assertEqual(set(messages.mapped("state")), {"retrying"})
+        self.assertTrue(all("cannot reach" in e for e in messages.mapped("last_error")))
+        self.system.outbound_url = self.server.url
+        later = max(messages.mapped("next_attempt_at")) + timedelta(seconds=1)
+        self.send(now=later)
+        self.assertEqual(set(messages.mapped("state")), {"done"})
+        self.assertEqual(
+            {json.loads(r["body"])["id"] for r in self.server.requests},
+            set(messages.mapped("uuid")),
+        )
+
+    def test_client_error_is_dead_at_once(self):
+        self.server.responses.append((400, {}))
+        message = self.enqueue()
+        self.send()
+        self.assertEqual((message.state, message.error_category), ("dead", "data"))
+        self.assertEqual(message.attempts, 1)
+
+    def test_no_outbound_url_is_a_visible_data_error(self):
+        self.system.outbound_url = False
+        message = self.enqueue()
+        self.send()
+        self.assertEqual(message.state, "dead")
+        self.assertIn("no outbound URL", message.last_error)
+        self.assertFalse(self.server.requests)
