@@ -3,6 +3,7 @@
 import json
 
 import pytest
+
 from pss_client import PssHTTPError
 from pss_client.client import MAX_BATCH_BYTES
 from pss_client_testserver import SERVER_MAX_BYTES

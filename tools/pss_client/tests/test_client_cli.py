@@ -3,6 +3,7 @@
 import json
 
 import pytest
+
 from pss_client.cli import main
 from pss_client_testserver import API_KEY, SECRET, SYSTEM, make_envelope
 

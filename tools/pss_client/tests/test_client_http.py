@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import requests
+
 from pss_client import PssClient, PssClientError, PssHTTPError
 from pss_client.client import PssConnectionError, PssWaitTimeout, parse_retry_after
 from pss_client.signing import verify

@@ -4,6 +4,7 @@ import hashlib
 import hmac
 
 import pytest
+
 from pss_client import sign
 from pss_client.signing import compute_signature, parse_header, verify
 
