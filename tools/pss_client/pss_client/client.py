@@ -168,7 +168,7 @@ class PssClient:
     timestamps) can be replaced, for tests.
     """
 
-    def __init__(  # noqa: PLR0917 - the documented positional signature
+    def __init__(
         self,
         base_url: str,
         system: str,
