@@ -127,10 +127,16 @@ class TestQueueOutbound(TransactionCase):
         self.assertEqual((message.state, message.error_category), ("dead", "data"))
         self.assertEqual(message.attempts, 1)
 
-    def test_no_outbound_url_is_a_visible_data_error(self):
+    def test_no_outbound_url_keeps_the_message_cancelled_with_a_note(self):
         self.system.outbound_url = False
         message = self.enqueue()
         self.send()
-        self.assertEqual(message.state, "dead")
-        self.assertIn("no outbound URL", message.last_error)
+        self.assertEqual(message.state, "cancelled")
+        self.assertIn("no outbound URL", message.note)
         self.assertFalse(self.server.requests)
+        # Configured later, a manager requeues it and it is delivered.
+        self.system.outbound_url = self.server.url
+        message.action_requeue()
+        self.send()
+        self.assertEqual(message.state, "done")
+        self.assertEqual(len(self.server.requests), 1)

@@ -906,20 +906,36 @@ class PssMessage(models.Model):
                 continue
             message = self.browse(owned).sudo()
             started = time.monotonic()
-            error = None
             system = message.system_id
             if not system.outbound_url:
-                error = PssDataError(_("System %s has no outbound URL.", system.code))
-            else:
-                token, secret = system._outbound_credentials()
-                error = send_event(
-                    url=system.outbound_url,
-                    envelope=message._outbound_envelope(),
-                    idempotency_key=message.uuid,
-                    secret=secret,
-                    token=token,
-                    timeout=system.outbound_timeout or 10.0,
+                # Not every system takes status back (an HRIS may not): keep
+                # the message for the audit trail, out of "needs attention".
+                message.write(
+                    {
+                        "state": "cancelled",
+                        "finished_at": now or fields.Datetime.now(),
+                        "lease_owner": False,
+                        "lease_expires_at": False,
+                        "note": _(
+                            "Not sent: system %s has no outbound URL. Set one "
+                            "and requeue to send it.",
+                            system.code,
+                        ),
+                    }
                 )
+                counts["cancelled"] = counts.get("cancelled", 0) + 1
+                if commit:
+                    self.env.cr.commit()  # pylint: disable=invalid-commit
+                continue
+            token, secret = system._outbound_credentials()
+            error = send_event(
+                url=system.outbound_url,
+                envelope=message._outbound_envelope(),
+                idempotency_key=message.uuid,
+                secret=secret,
+                token=token,
+                timeout=system.outbound_timeout or 10.0,
+            )
             failures = {message.id: error} if error else {}
             outcome = message._finish(failures, {}, {}, started, now)
             for key, value in outcome.items():
@@ -993,11 +1009,15 @@ class PssMessage(models.Model):
         return True
 
     def action_requeue(self):
-        """Dead, parked or done messages: apply again from the start."""
+        """Dead, parked, done or cancelled messages: apply again from the start."""
         self._check_manager()
-        todo = self.filtered(lambda m: m.state in ("dead", "parked", "done"))
+        todo = self.filtered(
+            lambda m: m.state in ("dead", "parked", "done", "cancelled")
+        )
         if not todo:
-            raise UserError(_("Only dead, parked or done messages can be requeued."))
+            raise UserError(
+                _("Only dead, parked, done or cancelled messages can be requeued.")
+            )
         if todo.filtered("payload_purged"):
             raise UserError(
                 _("The payload of a purged message is gone; it cannot be requeued.")
