@@ -20,8 +20,8 @@ if [[ "$exists" != "1" || "${PSS_DEMO_RESET:-0}" == "1" ]]; then
     "$PYTHON" -m odoo -c "$CONF" -d "$DB" -i "$ADDONS" --stop-after-init --no-http \
         --log-level=warn
 else
-    echo "demo.sh: updating $DB ($ADDONS)"
-    "$PYTHON" -m odoo -c "$CONF" -d "$DB" -u "$ADDONS" --stop-after-init --no-http \
+    echo "demo.sh: installing/updating $ADDONS in $DB"
+    "$PYTHON" -m odoo -c "$CONF" -d "$DB" -i "$ADDONS" -u "$ADDONS" --stop-after-init --no-http \
         --log-level=warn
 fi
 echo "demo.sh: Odoo on http://localhost:${PSS_HTTP_PORT:-8069} (admin/admin), Ctrl-C stops"

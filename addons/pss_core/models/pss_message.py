@@ -16,6 +16,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
 from ..batch import PssBatch
+from ..cron_wakeup import schedule_wakeup
 from ..lib.backoff import full_jitter
 from ..lib.errors import PssDataError, PssError
 from ..lib.masking import mask_payload, sensitive_paths
@@ -377,14 +378,31 @@ class PssMessage(models.Model):
 
     @api.model
     def _trigger_processing(self, direction="in"):
+        """Make a cron worker pick the queue up now.
+
+        Like ``ir.cron._trigger()`` (a trigger row, then a wake-up after
+        commit) but with one trigger row per transaction and the wake-up sent
+        over a kept-open connection (see ``cron_wakeup``).
+        """
         xmlid = (
             "pss_core.ir_cron_pss_process_inbound"
             if direction == "in"
             else "pss_core.ir_cron_pss_send_outbound"
         )
-        cron = self.env.ref(xmlid, raise_if_not_found=False)
-        if cron:
-            cron.sudo()._trigger()
+        cr = self.env.cr
+        key = f"pss_trigger:{xmlid}"
+        if cr.postcommit.data.get(key):
+            return
+        cron_id = self.env["ir.model.data"]._xmlid_to_res_id(
+            xmlid, raise_if_not_found=False
+        )
+        if not cron_id:
+            return
+        cr.postcommit.data[key] = True
+        self.env["ir.cron.trigger"].sudo().create(
+            {"cron_id": cron_id, "call_at": fields.Datetime.now()}
+        )
+        schedule_wakeup(cr, cr.dbname)
 
     # ------------------------------------------------------------------
     # Claiming and leases
