@@ -1,0 +1,1 @@
+"""Plain-Python helpers of pss_api: no ORM, unit-tested without a database."""

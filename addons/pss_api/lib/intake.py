@@ -1,0 +1,167 @@
+"""The request checks of ``POST /pss/v1/<system>/events`` that need no ORM.
+
+Order of the checks (each raises an :class:`~.problem.ApiProblem`):
+
+1. :func:`check_declared_length` - the ``Content-Length`` header, before a
+   single byte of the body is read (413);
+2. :func:`check_content_type` (415);
+3. :func:`check_body_length` - the real length of what was read (413);
+4. :func:`parse_json` (400);
+5. :func:`split_document` - one envelope or ``{"events": [...]}`` (422, 413);
+6. :func:`validate_envelope` - per event, errors collected, not raised.
+
+Plain Python, tested without a database.
+"""
+
+import json
+from datetime import timezone
+
+from pydantic import ValidationError
+
+from odoo.addons.pss_core.schemas.envelope import MAX_BATCH_EVENTS, Envelope
+
+from .jsonpath import join_path, pydantic_details
+from .problem import ApiProblem
+
+__all__ = [
+    "MAX_BATCH_EVENTS",
+    "MAX_BODY_BYTES",
+    "check_body_length",
+    "check_content_type",
+    "check_declared_length",
+    "key_conflicts",
+    "naive_utc",
+    "parse_json",
+    "split_document",
+    "validate_envelope",
+]
+
+#: Largest accepted body: 5 MiB (pss_client stays under 5,000,000 bytes).
+MAX_BODY_BYTES = 5 * 1024 * 1024
+_JSON_MEDIA_TYPES = ("application/json",)
+
+
+def _too_large(detail):
+    return ApiProblem(413, "payload-too-large", detail)
+
+
+def check_declared_length(content_length, limit=MAX_BODY_BYTES):
+    """Refuse a body announced larger than ``limit`` before reading it."""
+    if content_length is not None and content_length > limit:
+        raise _too_large(
+            f"the body has {content_length} bytes; at most {limit} bytes are accepted"
+        )
+
+
+def check_body_length(body, limit=MAX_BODY_BYTES):
+    """Refuse a body read larger than ``limit`` (chunked bodies lie about nothing
+    in advance; they are read up to ``limit + 1`` bytes)."""
+    if len(body) > limit:
+        raise _too_large(f"the body is larger than {limit} bytes")
+
+
+def check_content_type(mimetype, params=None):
+    """Only ``application/json`` (UTF-8) is accepted."""
+    if (mimetype or "").lower() not in _JSON_MEDIA_TYPES:
+        raise ApiProblem(
+            415,
+            "unsupported-media-type",
+            f"Content-Type must be application/json, not {mimetype or 'missing'!r}",
+        )
+    charset = (params or {}).get("charset")
+    if charset and charset.lower().replace("-", "") != "utf8":
+        raise ApiProblem(
+            415,
+            "unsupported-media-type",
+            f"JSON bodies are UTF-8; charset {charset!r} is not accepted",
+        )
+
+
+def _refuse_constant(name):
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def parse_json(body):
+    """Decode a UTF-8 JSON body; 400 for anything that is not strict JSON."""
+    if not body:
+        raise ApiProblem(400, "malformed-request", "the request body is empty")
+    try:
+        text = body.decode("utf-8")
+        if text.startswith("\ufeff"):
+            raise ValueError("a byte order mark is not allowed")
+        return json.loads(text, parse_constant=_refuse_constant)
+    except UnicodeDecodeError as exc:
+        raise ApiProblem(
+            400, "malformed-request", f"the body is not UTF-8: {exc.reason}"
+        ) from exc
+    except RecursionError as exc:
+        raise ApiProblem(
+            400, "malformed-request", "the JSON is nested too deep"
+        ) from exc
+    except ValueError as exc:
+        raise ApiProblem(
+            400, "malformed-request", f"the body is not valid JSON: {exc}"
+        ) from exc
+
+
+def split_document(document, max_events=MAX_BATCH_EVENTS):
+    """Return ``(events, single)`` of one envelope or ``{"events": [...]}``."""
+    if not isinstance(document, dict):
+        raise ApiProblem(
+            422,
+            "validation-failed",
+            'the body must be one event envelope or {"events": [...]}',
+            errors=[{"path": "", "message": "expected a JSON object"}],
+        )
+    if "events" not in document:
+        return [document], True
+    errors = [
+        {"path": join_path("", key), "message": "unknown field"}
+        for key in document
+        if key != "events"
+    ]
+    events = document["events"]
+    if not isinstance(events, list):
+        errors.append({"path": "events", "message": "expected a list of envelopes"})
+    elif not events:
+        errors.append({"path": "events", "message": "at least one event is required"})
+    if errors:
+        raise ApiProblem(
+            422, "validation-failed", "the batch document is invalid", errors=errors
+        )
+    if len(events) > max_events:
+        raise _too_large(
+            f"the batch holds {len(events)} events; at most {max_events} are accepted"
+        )
+    return events, False
+
+
+def validate_envelope(raw, prefix=""):
+    """Return ``(envelope, errors)``: the pydantic Envelope or the field errors."""
+    try:
+        return Envelope.model_validate(raw), []
+    except ValidationError as exc:
+        return None, pydantic_details(exc, prefix)
+
+
+def naive_utc(moment):
+    """An aware datetime as the naive UTC datetime Odoo stores."""
+    if moment.tzinfo is None:
+        return moment
+    return moment.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def key_conflicts(items):
+    """Indexes of items reusing an earlier item's key with another payload hash.
+
+    ``items`` are ``(index, key, payload_hash)``; returns
+    ``{index: index of the first item with that key}``.
+    """
+    first = {}
+    conflicts = {}
+    for index, key, digest in items:
+        if key not in first:
+            first[key] = (index, digest)
+        elif first[key][1] != digest:
+            conflicts[index] = first[key][0]
+    return conflicts

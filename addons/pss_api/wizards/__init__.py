@@ -1,0 +1,1 @@
+from . import pss_system_credential_wizard
