@@ -1,0 +1,17 @@
+from . import (
+    account_analytic_line,
+    hr_employee,
+    product_pricelist,
+    project_milestone,
+    project_project,
+    pss_handler_customer_upserted,
+    pss_handler_engagement_amended,
+    pss_handler_engagement_won,
+    pss_handler_milestone_reached,
+    pss_handler_project_created,
+    pss_source_mixin,
+    res_company,
+    res_partner,
+    sale_order,
+    sale_order_line,
+)

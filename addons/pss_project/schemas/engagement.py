@@ -1,0 +1,150 @@
+"""engagement.won / engagement.amended: a deal won or a statement of work."""
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints, model_validator
+
+from odoo.addons.pss_core.schemas.common import (
+    Amount,
+    CurrencyCode,
+    ExternalId,
+    Rate,
+    StrictModel,
+)
+
+from .customer import Customer, Email
+
+__all__ = [
+    "BILLING_MODELS",
+    "BillingModel",
+    "EngagementAmended",
+    "EngagementWon",
+    "MilestoneLine",
+    "RateCardLine",
+    "Retainer",
+]
+
+BILLING_MODELS = ("time_and_materials", "fixed_fee", "milestone", "retainer")
+BillingModel = Literal["time_and_materials", "fixed_fee", "milestone", "retainer"]
+Role = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+Tag = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+Hours = Annotated[
+    Decimal, Field(ge=0, max_digits=12, decimal_places=2, allow_inf_nan=False)
+]
+
+
+class RateCardLine(StrictModel):
+    role: Role = Field(description="Role code, e.g. senior_consultant")
+    unit_price: Rate = Field(ge=0, description="Price per hour, engagement currency")
+    hours: Hours | None = Field(
+        default=None, description="Estimated hours (ordered quantity), optional"
+    )
+
+
+class MilestoneLine(StrictModel):
+    external_id: ExternalId
+    name: str = Field(min_length=1, max_length=256)
+    amount: Amount = Field(ge=0)
+    due_date: date | None = None
+
+
+class Retainer(StrictModel):
+    amount: Amount = Field(gt=0, description="Amount per period")
+    period: Literal["month"] = "month"
+    hours_cap: Hours | None = Field(
+        default=None, description="Hours included per period (stored for billing)"
+    )
+
+
+def _unique(values, what):
+    seen = set()
+    for value in values:
+        key = value.casefold()
+        if key in seen:
+            raise ValueError(f"{what} {value!r} is listed twice")
+        seen.add(key)
+
+
+class _EngagementFields(StrictModel):
+    """Fields shared by engagement.won and engagement.amended."""
+
+    external_id: ExternalId = Field(description="The sender's id of the engagement")
+    version: int = Field(
+        default=1, ge=1, description="Increases with every change of the engagement"
+    )
+    start_date: date | None = None
+    end_date: date | None = None
+    budget_hours: Hours | None = None
+    rate_card: list[RateCardLine] | None = Field(default=None, max_length=200)
+    fixed_amount: Amount | None = Field(default=None, ge=0)
+    milestones: list[MilestoneLine] | None = Field(default=None, max_length=500)
+    retainer: Retainer | None = None
+    project_manager_email: Email | None = None
+    practice: Annotated[str, StringConstraints(max_length=64)] | None = Field(
+        default=None, description="Service line / practice"
+    )
+    tags: list[Tag] | None = Field(default=None, max_length=50)
+
+    @model_validator(mode="after")
+    def _check_consistency(self):
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValueError("end_date is before start_date")
+        _unique([line.role for line in self.rate_card or ()], "role")
+        _unique([m.external_id for m in self.milestones or ()], "milestone")
+        return self
+
+
+class EngagementWon(_EngagementFields):
+    """Payload of ``engagement.won``: the whole engagement."""
+
+    name: str = Field(min_length=1, max_length=256)
+    customer: ExternalId | Customer = Field(
+        description="External id of a known customer, or the customer inline"
+    )
+    billing_model: BillingModel
+    currency: CurrencyCode | None = Field(
+        default=None, description="Defaults to the entity's currency"
+    )
+
+    @model_validator(mode="after")
+    def _check_billing_model(self):
+        model = self.billing_model
+        needs = {
+            "time_and_materials": ("rate_card", bool(self.rate_card)),
+            "fixed_fee": ("fixed_amount", self.fixed_amount is not None),
+            "milestone": ("milestones", bool(self.milestones)),
+            "retainer": ("retainer", self.retainer is not None),
+        }
+        field, present = needs[model]
+        if not present:
+            raise ValueError(f"billing_model {model} needs {field}")
+        for other, (other_field, other_present) in needs.items():
+            if other != model and other_present:
+                raise ValueError(
+                    f"{other_field} is for billing_model {other}, not {model}"
+                )
+        if model == "retainer" and not self.start_date:
+            raise ValueError("billing_model retainer needs start_date")
+        return self
+
+
+class EngagementAmended(_EngagementFields):
+    """Payload of ``engagement.amended``: a newer version, only what changed.
+
+    Omitted fields keep their value. ``rate_card`` lists the roles whose rate
+    changes (or new roles) and applies from ``effective_date`` (default: the
+    day it is applied); time booked before that date keeps the old rate.
+    ``milestones`` adds or updates milestones by external id.
+    """
+
+    version: int = Field(ge=1, description="Must be newer than the applied version")
+    effective_date: date | None = Field(
+        default=None,
+        description="First day the new rates / retainer amount apply",
+    )
+    name: str | None = Field(default=None, min_length=1, max_length=256)
+    customer: ExternalId | Customer | None = None
+    billing_model: BillingModel | None = None
+    currency: CurrencyCode | None = None
