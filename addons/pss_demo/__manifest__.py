@@ -10,11 +10,12 @@
     "author": "PSS contributors",
     "license": "LGPL-3",
     "installable": True,
-    "depends": ["pss_core", "account"],
+    "depends": ["pss_core", "pss_api", "pss_project"],
     "demo": [
         "demo/res_company_demo.xml",
         "demo/res_users_demo.xml",
         "demo/pss_system_demo.xml",
+        "demo/product_demo.xml",
         "demo/pss_value_map_demo.xml",
     ],
 }
