@@ -181,10 +181,11 @@ class PssMessage(models.Model):
         cr = self.env.cr
         cr.execute(
             """
-            CREATE INDEX IF NOT EXISTS pss_message_claim_pending_idx
-                ON pss_message (direction, id) WHERE state = 'pending';
-            CREATE INDEX IF NOT EXISTS pss_message_claim_retrying_idx
-                ON pss_message (direction, next_attempt_at) WHERE state = 'retrying';
+            DROP INDEX IF EXISTS pss_message_claim_pending_idx;
+            DROP INDEX IF EXISTS pss_message_claim_retrying_idx;
+            CREATE INDEX IF NOT EXISTS pss_message_claimable_idx
+                ON pss_message (direction, id)
+                WHERE state IN ('pending', 'retrying');
             CREATE INDEX IF NOT EXISTS pss_message_sequence_idx
                 ON pss_message (system_id, direction, sequence_key, id)
                 WHERE sequence_key IS NOT NULL
@@ -425,8 +426,8 @@ class PssMessage(models.Model):
                 WITH claimable AS (
                     SELECT m.id FROM pss_message m
                     WHERE m.direction = %(direction)s
-                      AND (m.state = 'pending'
-                           OR (m.state = 'retrying' AND m.next_attempt_at <= %(now)s))
+                      AND m.state IN ('pending', 'retrying')
+                      AND (m.state = 'pending' OR m.next_attempt_at <= %(now)s)
                       %(system_clause)s
                       AND (m.sequence_key IS NULL OR NOT EXISTS (
                             SELECT 1 FROM pss_message p
