@@ -78,6 +78,7 @@ class TestQueueOutbound(TransactionCase):
         self.assertEqual(headers["Authorization"], "Bearer tok-123")
         envelope = json.loads(request["body"])
         self.assertEqual(envelope["id"], message.uuid)
+        self.assertEqual(message.external_event_id, message.uuid)
         self.assertEqual(envelope["type"], "test.notified")
         self.assertEqual(envelope["entity"], self.company.pss_entity_code)
         self.assertEqual(envelope["data"], message.payload)

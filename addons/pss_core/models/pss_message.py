@@ -304,20 +304,22 @@ class PssMessage(models.Model):
         keys = []
         for item in items:
             payload = item["payload"]
-            key = (
-                item.get("idempotency_key")
-                or item.get("external_event_id")
-                or str(uuid.uuid4())
+            message_uuid = str(uuid.uuid4())
+            # Outbound events are ours: their event id (the envelope "id"
+            # sent out) is the message uuid unless the caller names one.
+            event_id = item.get("external_event_id") or (
+                message_uuid if direction == "out" else None
             )
+            key = item.get("idempotency_key") or event_id or message_uuid
             keys.append(key)
             rows.append(
                 (
-                    str(uuid.uuid4()),
+                    message_uuid,
                     direction,
                     system.id,
                     item["event_type"],
                     item.get("schema_version") or 1,
-                    item.get("external_event_id"),
+                    event_id,
                     key,
                     Json(payload, dumps=lambda d: json.dumps(d, default=str)),
                     payload_hash(payload),
@@ -897,7 +899,7 @@ class PssMessage(models.Model):
     def _outbound_envelope(self):
         self.ensure_one()
         return {
-            "id": self.uuid,
+            "id": self.external_event_id or self.uuid,
             "type": self.event_type,
             "schema_version": self.schema_version or 1,
             "occurred_at": (self.occurred_at or self.received_at).strftime(
