@@ -1,0 +1,28 @@
+from odoo import fields, models
+
+
+class HrEmployee(models.Model):
+    _inherit = "hr.employee"
+
+    pss_resource_kind = fields.Selection(
+        [("employee", "Employee"), ("contractor", "Contractor")],
+        string="Resource Kind",
+        readonly=True,
+        copy=False,
+        groups="hr.group_hr_user",
+        help="Set by resource.upserted from the HRIS.",
+    )
+    pss_vendor_partner_id = fields.Many2one(
+        "res.partner",
+        string="Contractor Vendor",
+        readonly=True,
+        copy=False,
+        groups="hr.group_hr_user",
+        help="Vendor partner of a contractor (bills for their time).",
+    )
+    pss_cost_ids = fields.One2many(
+        "pss.resource.cost",
+        "employee_id",
+        string="Hourly Cost History",
+        groups="hr.group_hr_user",
+    )

@@ -1,0 +1,209 @@
+from odoo import _, api, models
+
+from odoo.addons.pss_core.lib.errors import PssDataError
+
+from ..schemas.expense import ExpenseApproved
+
+EMPLOYEE = "hr.employee"
+PROJECT = "project.project"
+EXPENSE = "hr.expense"
+
+
+class PssHandlerExpenseApproved(models.AbstractModel):
+    """expense.approved: an hr.expense in an approved expense report.
+
+    The expense is booked in the resource's company; when billable it is
+    re-invoiced to the customer on the engagement's sale order through
+    sale_expense (the category's product carries the re-invoice policy) with
+    the analytic distribution of the engagement's project.
+    """
+
+    _name = "pss.handler.expense.approved"
+    _inherit = "pss.handler"
+    _description = "expense.approved"
+    _pss_event_type = "expense.approved"
+    _pss_schema = ExpenseApproved
+    _pss_description = "Approved expense: expense report, re-invoiced when billable"
+
+    @api.model
+    def _pss_sequence_key(self, data):
+        return f"expense:{data.get('external_id')}"
+
+    def _pss_process(self, batch):
+        # Re-invoice lines added to a confirmed order are listed by the
+        # message's record links, not posted one by one on the order.
+        self.with_context(
+            sale_no_log_for_new_lines=True,
+            mail_create_nosubscribe=True,
+            mail_auto_subscribe_no_notify=True,
+        )._pss_apply(batch)
+
+    def _pss_apply(self, batch):
+        system = batch.system
+        items = list(batch)
+        company = self.env.company
+        approved = self.env["pss.handler.timesheet.approved"]
+        done = self.env["pss.binding"]._resolve(
+            system, EXPENSE, [d.external_id for _m, d in items]
+        )
+        employee_ids = approved._pss_resolve_any(
+            system, EMPLOYEE, {d.resource_external_id for _m, d in items}
+        )
+        project_ids = approved._pss_resolve_any(
+            system,
+            PROJECT,
+            {d.engagement_external_id for _m, d in items if d.engagement_external_id},
+        )
+        products = self.env["pss.value.map"]._map(
+            system, "expense_category", {d.category for _m, d in items}, company=company
+        )
+        currencies = {
+            c.name: c
+            for c in self.env["res.currency"].search(
+                [("name", "in", list({d.currency for _m, d in items}))]
+            )
+        }
+        employees = self.env[EMPLOYEE].browse(set(employee_ids.values()))
+        projects = self.env[PROJECT].browse(set(project_ids.values()))
+        vals_list, refs = [], []
+        for message, data in items:
+            if data.external_id in done:
+                batch.conflict(
+                    message, _("Expense %s is already applied.", data.external_id)
+                )
+                continue
+            problems = []
+            if data.category not in products:
+                problems.append(
+                    (
+                        "data.category",
+                        _(
+                            "no value map of kind expense_category for %r",
+                            data.category,
+                        ),
+                    )
+                )
+            if data.currency not in currencies:
+                problems.append(("data.currency", _("unknown currency")))
+            project = projects.browse(project_ids.get(data.engagement_external_id))
+            if data.billable and not data.engagement_external_id:
+                problems.append(
+                    ("data.engagement_external_id", _("a billable expense needs one"))
+                )
+            if data.engagement_external_id and not project:
+                batch.park(
+                    message,
+                    _("Engagement %s is not known yet.", data.engagement_external_id),
+                    PROJECT,
+                    data.engagement_external_id,
+                )
+                continue
+            if problems:
+                batch.fail(
+                    message,
+                    PssDataError(
+                        _("Expense %s cannot be applied.", data.external_id),
+                        details=[{"path": p, "message": m} for p, m in problems],
+                    ),
+                )
+                continue
+            employee_id = employee_ids.get(data.resource_external_id)
+            if not employee_id:
+                batch.park(
+                    message,
+                    _("Resource %s is not known yet.", data.resource_external_id),
+                    EMPLOYEE,
+                    data.resource_external_id,
+                )
+                continue
+            employee = employees.browse(employee_id)
+            if employee.company_id != company:
+                batch.fail(
+                    message,
+                    PssDataError(
+                        _(
+                            "Resource %(res)s belongs to %(company)s: send the "
+                            "expense for that entity.",
+                            res=data.resource_external_id,
+                            company=employee.company_id.name,
+                        )
+                    ),
+                )
+                continue
+            vals = {
+                "name": data.description or data.category,
+                "employee_id": employee.id,
+                "company_id": company.id,
+                "product_id": products[data.category],
+                "date": data.date,
+                "total_amount_currency": float(data.amount),
+                "currency_id": currencies[data.currency].id,
+                "quantity": 1,
+                "payment_mode": "own_account",
+                "pss_system_id": system.id,
+                "pss_external_id": data.external_id,
+                "pss_approved_by": data.approved_by or False,
+                "pss_receipt_url": data.receipt_url or False,
+            }
+            if project.analytic_account_id:
+                vals["analytic_distribution"] = {
+                    str(project.analytic_account_id.id): 100
+                }
+            if data.billable and project.sale_order_id:
+                vals["sale_order_id"] = project.sale_order_id.id
+            vals_list.append(vals)
+            refs.append((message, data))
+        if not vals_list:
+            return
+        expenses = self.env[EXPENSE].create(vals_list)
+        for expense, vals in zip(expenses, vals_list, strict=True):
+            # Not billable: no re-invoicing even if the product allows it.
+            if not vals.get("sale_order_id") and expense.sale_order_id:
+                expense.sale_order_id = False
+        sheets = self.env["hr.expense.sheet"].create(
+            [
+                {
+                    "name": _(
+                        "%(system)s: %(ext)s", system=system.code, ext=d.external_id
+                    ),
+                    "employee_id": expense.employee_id.id,
+                    "company_id": company.id,
+                    "expense_line_ids": [(6, 0, expense.ids)],
+                }
+                for expense, (_m, d) in zip(expenses, refs, strict=True)
+            ]
+        )
+        sheets._do_submit()
+        sheets._do_approve()
+        # Odoo's chatter needs an author e-mail when posting (the technical
+        # user's); without it, or without a journal or the employee's work
+        # e-mail, the report stays approved for accounting to post.
+        postable = sheets.filtered(
+            lambda s: s.journal_id and s.employee_id.work_email and self.env.user.email
+        )
+        if postable:
+            # Posting books the expense and, for billable ones, adds the
+            # re-invoice line to the engagement's sale order (sale_expense).
+            postable.action_sheet_move_create()
+        bind_items = []
+        for (message, data), expense, sheet in zip(refs, expenses, sheets, strict=True):
+            if sheet not in postable:
+                batch.note(
+                    message,
+                    _(
+                        "Expense report approved, not posted: needs an expense "
+                        "journal, the employee's work e-mail and the technical "
+                        "user's e-mail. Accounting posts it (and re-invoices it)."
+                    ),
+                )
+            batch.record(message, expense, "created", data.external_id)
+            batch.record(message, sheet, "created", data.external_id)
+            bind_items.append(
+                {
+                    "external_id": data.external_id,
+                    "res_id": expense.id,
+                    "company_id": company.id,
+                    "message_id": message.id,
+                }
+            )
+        self.env["pss.binding"]._bind_many(system, EXPENSE, bind_items)

@@ -1,0 +1,218 @@
+from odoo import _, api, fields, models
+
+from odoo.addons.pss_core.lib.errors import PssDataError
+
+from ..schemas.resource import ResourceUpserted
+
+EMPLOYEE = "hr.employee"
+
+
+class PssHandlerResourceUpserted(models.AbstractModel):
+    """resource.upserted: an employee (or contractor) of the entity, with the
+    job of its role, its department and a dated hourly cost."""
+
+    _name = "pss.handler.resource.upserted"
+    _inherit = "pss.handler"
+    _description = "resource.upserted"
+    _pss_event_type = "resource.upserted"
+    _pss_schema = ResourceUpserted
+    _pss_description = "Employee or contractor, role, department, hourly cost"
+
+    @api.model
+    def _pss_sequence_key(self, data):
+        return f"resource:{data.get('external_id')}"
+
+    def _pss_process(self, batch):
+        system = batch.system
+        company = self.env.company
+        items = list(batch)
+        Employee = self.env[EMPLOYEE].with_context(active_test=False)
+        bound = self.env["pss.binding"]._resolve(
+            system, EMPLOYEE, [d.external_id for _m, d in items]
+        )
+        currencies = {
+            c.name: c
+            for c in self.env["res.currency"].search(
+                [
+                    (
+                        "name",
+                        "in",
+                        list(
+                            {d.hourly_cost.currency for _m, d in items if d.hourly_cost}
+                        ),
+                    )
+                ]
+            )
+        }
+        jobs = self._pss_jobs(system, company, {d.role for _m, d in items if d.role})
+        departments = self._pss_departments(
+            company, {d.department for _m, d in items if d.department}
+        )
+        creates, updates = [], []
+        for message, data in items:
+            if data.hourly_cost and data.hourly_cost.currency not in currencies:
+                batch.fail(
+                    message,
+                    PssDataError(
+                        _("Currency %s is not known.", data.hourly_cost.currency),
+                        details=[
+                            {"path": "data.hourly_cost.currency", "message": "unknown"}
+                        ],
+                    ),
+                )
+                continue
+            vals = {
+                "name": data.name,
+                "work_email": data.work_email or False,
+                "job_id": jobs.get(data.role, False) if data.role else False,
+                "job_title": data.role or False,
+                "department_id": departments.get(data.department, False),
+                "pss_resource_kind": data.kind,
+                "active": data.active,
+            }
+            if data.external_id in bound:
+                updates.append(
+                    (message, data, Employee.browse(bound[data.external_id]), vals)
+                )
+            else:
+                vals["company_id"] = company.id
+                creates.append((message, data, vals))
+        # Vendors of new contractors, one create.
+        contractors = [c for c in creates if c[1].kind == "contractor"]
+        contractors += [
+            u
+            for u in updates
+            if u[1].kind == "contractor" and not u[2].pss_vendor_partner_id
+        ]
+        vendors = self.env["res.partner"].create(
+            [
+                {
+                    "name": entry[1].name,
+                    "email": entry[1].work_email or False,
+                    "company_id": company.id,
+                    "supplier_rank": 1,
+                }
+                for entry in contractors
+            ]
+        )
+        vendor_of = {
+            entry[1].external_id: vendor
+            for entry, vendor in zip(contractors, vendors, strict=True)
+        }
+        for _message, data, vals in creates:
+            if data.external_id in vendor_of:
+                vals["pss_vendor_partner_id"] = vendor_of[data.external_id].id
+        employees = Employee.create([vals for _m, _d, vals in creates])
+        touched = []
+        bind_items = []
+        for (message, data, _vals), employee in zip(creates, employees, strict=True):
+            batch.record(message, employee, "created", data.external_id)
+            touched.append((data, employee))
+            bind_items.append(self._pss_bind_item(message, data, employee))
+        for message, data, employee, vals in updates:
+            if data.external_id in vendor_of:
+                vals["pss_vendor_partner_id"] = vendor_of[data.external_id].id
+            changed = {
+                key: value
+                for key, value in vals.items()
+                if self._pss_value(employee[key]) != value
+            }
+            if changed:
+                employee.write(changed)
+            batch.record(message, employee, "updated", data.external_id)
+            touched.append((data, employee))
+            bind_items.append(self._pss_bind_item(message, data, employee))
+        self._pss_costs(touched, currencies)
+        self.env["pss.binding"]._bind_many(system, EMPLOYEE, bind_items)
+
+    @staticmethod
+    def _pss_value(value):
+        """Field value as in vals: an id (or False) for a relation."""
+        if isinstance(value, models.BaseModel):
+            return value.id or False
+        return value
+
+    @api.model
+    def _pss_bind_item(self, message, data, employee):
+        return {
+            "external_id": data.external_id,
+            "res_id": employee.id,
+            "company_id": employee.company_id.id,
+            "message_id": message.id,
+        }
+
+    def _pss_jobs(self, system, company, roles):
+        """{role: hr.job id}: the role_job value map, else a job of that name
+        in the company (created when missing)."""
+        if not roles:
+            return {}
+        jobs = self.env["pss.value.map"]._map(
+            system, "role_job", roles, company=company
+        )
+        missing = sorted(set(roles) - set(jobs))
+        if missing:
+            Job = self.env["hr.job"]
+            found = {
+                job.name: job.id
+                for job in Job.search(
+                    [("name", "in", missing), ("company_id", "in", [company.id, False])]
+                )
+            }
+            to_create = [name for name in missing if name not in found]
+            for job in Job.create(
+                [{"name": name, "company_id": company.id} for name in to_create]
+            ):
+                found[job.name] = job.id
+            jobs.update({name: found[name] for name in missing})
+        return jobs
+
+    def _pss_departments(self, company, names):
+        if not names:
+            return {}
+        Department = self.env["hr.department"]
+        found = {
+            d.name: d.id
+            for d in Department.search(
+                [("name", "in", list(names)), ("company_id", "in", [company.id, False])]
+            )
+        }
+        to_create = sorted(set(names) - set(found))
+        for dept in Department.create(
+            [{"name": name, "company_id": company.id} for name in to_create]
+        ):
+            found[dept.name] = dept.id
+        return found
+
+    def _pss_costs(self, touched, currencies):
+        """Add (or correct) the dated cost; the employee's current cost is the
+        one in force today. Time already recorded keeps its cost."""
+        with_cost = [(d, e) for d, e in touched if d.hourly_cost]
+        if not with_cost:
+            return
+        Cost = self.env["pss.resource.cost"]
+        existing = {
+            (c.employee_id.id, c.date_from): c
+            for c in Cost.search([("employee_id", "in", [e.id for _d, e in with_cost])])
+        }
+        to_create = []
+        for data, employee in with_cost:
+            cost = data.hourly_cost
+            vals = {
+                "amount": float(cost.amount),
+                "currency_id": currencies[cost.currency].id,
+            }
+            current = existing.get((employee.id, cost.effective_from))
+            if current:
+                current.write(vals)
+            else:
+                to_create.append(
+                    dict(vals, employee_id=employee.id, date_from=cost.effective_from)
+                )
+        Cost.create(to_create)
+        today = fields.Date.context_today(self)
+        pairs = [(e, today) for _d, e in with_cost]
+        costs = Cost._pss_costs_on(pairs)
+        for employee, on_date in pairs:
+            value = costs.get((employee.id, on_date))
+            if value is not None and employee.hourly_cost != value:
+                employee.hourly_cost = value

@@ -1,0 +1,533 @@
+from collections import defaultdict
+from datetime import date, timedelta
+
+from odoo import _, api, models
+
+from odoo.addons.pss_core.lib.errors import PssDependencyError
+
+from ..schemas.timesheet import TimesheetApproved, TimesheetRejected
+
+EMPLOYEE = "hr.employee"
+PROJECT = "project.project"
+LINE = "account.analytic.line"
+LOCKED = ("locked", None)
+
+# Context of the bulk writes: no follower / notification per timesheet.
+WRITE_CONTEXT = {
+    "mail_create_nosubscribe": True,
+    "mail_auto_subscribe_no_notify": True,
+    "tracking_disable": True,
+}
+
+
+def lock_date_of(company):
+    """Last locked day of ``company`` for a non-adviser (None: nothing locked)."""
+    company = company.sudo()
+    lock = max(
+        company.period_lock_date or date.min, company.fiscalyear_lock_date or date.min
+    )
+    return lock if lock > date.min else None
+
+
+class PssHandlerTimesheetApproved(models.AbstractModel):
+    """timesheet.approved: approved lines become timesheets on the engagement.
+
+    Per line, in one pass over the whole batch (lookups: one query each):
+
+    - invalid (hours, dates of the engagement, engagement unknown): rejected
+      back to the sender, one ``timesheet.rejected`` per message;
+    - waiting for a resource or an engagement still on its way: moved to a
+      child message (same event type, only those lines, idempotency key
+      ``<parent key>/wait:<model>:<external id>``) that parks on the missing
+      binding and is released by the queue when it is bound;
+    - dated in a locked period: per the company's locked-period behaviour,
+      moved to a child message held for finance (``<parent key>/locked``),
+      moved to the first open date, or rejected;
+    - known with a higher version: updated, unless already invoiced (then a
+      ``pss.timesheet.exception`` for finance, the timesheet unchanged);
+    - new: created with ``create(vals_list)`` and bound.
+
+    A message whose lines all defer to one and the same group parks (or is
+    held) itself instead of spawning a child: that is how children behave.
+    """
+
+    _name = "pss.handler.timesheet.approved"
+    _inherit = "pss.handler"
+    _description = "timesheet.approved"
+    _pss_event_type = "timesheet.approved"
+    _pss_schema = TimesheetApproved
+    _pss_description = "Approved time lines: timesheets on the engagement's project"
+
+    # ------------------------------------------------------------------
+    # Lookups
+    # ------------------------------------------------------------------
+    @api.model
+    def _pss_resolve_any(self, system, model, external_ids):
+        """{external id: record id}: bound by this system, else by any other
+        (resources come from the HRIS, engagements from the CRM)."""
+        external_ids = list({e for e in external_ids if e})
+        if not external_ids:
+            return {}
+        self.env["pss.binding"].flush_model()
+        self.env.cr.execute(
+            """
+            SELECT DISTINCT ON (external_id) external_id, res_id
+              FROM pss_binding
+             WHERE res_model = %s AND external_id IN %s
+             ORDER BY external_id, (system_id = %s) DESC, id
+            """,
+            [model, tuple(external_ids), system.id],
+        )
+        return dict(self.env.cr.fetchall())
+
+    @api.model
+    def _pss_queued(self, prefix, external_ids):
+        """{external id: system id} of entities whose creating event is still
+        in the queue (pending, running, retrying or parked)."""
+        keys = {f"{prefix}:{ext}": ext for ext in external_ids}
+        if not keys:
+            return {}
+        self.env["pss.message"].flush_model()
+        self.env.cr.execute(
+            """
+            SELECT DISTINCT ON (sequence_key) sequence_key, system_id
+              FROM pss_message
+             WHERE direction = 'in' AND sequence_key IN %s
+               AND state IN ('pending', 'running', 'retrying', 'parked')
+             ORDER BY sequence_key, id
+            """,
+            [tuple(keys)],
+        )
+        return {keys[key]: system_id for key, system_id in self.env.cr.fetchall()}
+
+    # ------------------------------------------------------------------
+    # Processing
+    # ------------------------------------------------------------------
+    def _pss_process(self, batch):
+        self.with_context(**WRITE_CONTEXT, pss_system_id=batch.system.id)._pss_apply(
+            batch
+        )
+
+    def _pss_apply(self, batch):
+        system = batch.system
+        items = list(batch)
+        lines = [line for _m, data in items for line in data.lines]
+        binding = self.env["pss.binding"]
+        employee_ids = self._pss_resolve_any(
+            system, EMPLOYEE, {line.resource_external_id for line in lines}
+        )
+        project_ids = self._pss_resolve_any(
+            system, PROJECT, {line.engagement_external_id for line in lines}
+        )
+        versions = binding._versions(system, LINE, [line.external_id for line in lines])
+        queued_projects = self._pss_queued(
+            "engagement",
+            {e.engagement_external_id for e in lines} - set(project_ids),
+        )
+        queued_resources = self._pss_queued(
+            "resource",
+            {e.resource_external_id for e in lines} - set(employee_ids),
+        )
+        employees = (
+            self.env[EMPLOYEE]
+            .with_context(active_test=False)
+            .browse(set(employee_ids.values()))
+        )
+        projects = self.env[PROJECT].browse(set(project_ids.values()))
+        existing = self.env[LINE].browse({v[0] for v in versions.values()}).exists()
+        existing_by_id = {t.id: t for t in existing}
+        tasks = self._pss_tasks(projects, {line.task for line in lines if line.task})
+        locks = {c.id: lock_date_of(c) for c in projects.company_id}
+        ctx = {
+            "employees": {e.id: e for e in employees},
+            "projects": {p.id: p for p in projects},
+            "employee_ids": employee_ids,
+            "project_ids": project_ids,
+            "versions": versions,
+            "existing": existing_by_id,
+            "tasks": tasks,
+            "locks": locks,
+            "queued_projects": queued_projects,
+            "queued_resources": queued_resources,
+        }
+        # Employee rate maps of the projects, read once (sale_timesheet would
+        # search them once per timesheet).
+        maps = {}
+        for entry in self.env["project.sale.line.employee.map"].search(
+            [("project_id", "in", projects.ids)]
+        ):
+            maps[(entry.project_id.id, entry.employee_id.id)] = entry.id
+        # Costs in force on each line's date, one read of the history.
+        cost_pairs = {
+            (ctx["employees"][employee_ids[line.resource_external_id]], line.date)
+            for line in lines
+            if line.resource_external_id in employee_ids
+        }
+        ctx["costs"] = self.env["pss.resource.cost"]._pss_costs_on(list(cost_pairs))
+
+        # The same line twice in one batch (an event resent under a new id
+        # before the first was applied): only its highest version applies.
+        best = {}
+        for line in lines:
+            if (
+                line.external_id not in best
+                or line.version > best[line.external_id].version
+            ):
+                best[line.external_id] = line
+        ctx["best"] = {id(line) for line in best.values()}
+        to_create, create_refs = [], []
+        to_update = []
+        exceptions = []
+        rejected_out = []
+        children = []
+        for message, data in items:
+            outcome = self._pss_sort_lines(message, data, ctx)
+            deferred = outcome["deferred"]
+            progressed = (
+                outcome["create"]
+                or outcome["update"]
+                or outcome["rejected"]
+                or outcome["exceptions"]
+                or outcome["unchanged"]
+            )
+            if not progressed and len(deferred) == 1:
+                # Everything waits for one thing: the message itself waits.
+                ((key, waiting),) = deferred.items()
+                self._pss_defer_self(batch, message, key, waiting, ctx)
+                continue
+            for vals, line in outcome["create"]:
+                to_create.append(vals)
+                create_refs.append((message, line))
+            to_update.extend((message, t, v, line) for t, v, line in outcome["update"])
+            exceptions.extend((message, t, line) for t, line in outcome["exceptions"])
+            if outcome["rejected"]:
+                rejected_out.append((message, outcome["rejected"]))
+            for key, waiting in deferred.items():
+                children.append((message, key, waiting))
+            batch.note(message, self._pss_summary(outcome))
+
+        timesheets = (
+            self.env[LINE].with_context(pss_employee_maps=maps).create(to_create)
+        )
+        bind_items = []
+        for (message, line), timesheet in zip(create_refs, timesheets, strict=True):
+            batch.record(message, timesheet, "created", line.external_id)
+            bind_items.append(self._pss_bind_item(message, line, timesheet))
+        for message, timesheet, vals, line in to_update:
+            timesheet.with_context(pss_employee_maps=maps).write(vals)
+            batch.record(message, timesheet, "updated", line.external_id)
+            bind_items.append(self._pss_bind_item(message, line, timesheet))
+        binding._bind_many(system, LINE, bind_items)
+        self._pss_exceptions(system, exceptions)
+        self._pss_enqueue_rejected(system, rejected_out)
+        self._pss_enqueue_children(system, children, ctx)
+
+    def _pss_bind_item(self, message, line, timesheet):
+        return {
+            "external_id": line.external_id,
+            "res_id": timesheet.id,
+            "company_id": timesheet.company_id.id,
+            "version": line.version,
+            "message_id": message.id,
+        }
+
+    def _pss_tasks(self, projects, names):
+        """{(project id, task name or external id): task id}, one search."""
+        if not names or not projects:
+            return {}
+        found = {}
+        for task in self.env["project.task"].search(
+            [("project_id", "in", projects.ids), ("name", "in", list(names))]
+        ):
+            found.setdefault((task.project_id.id, task.name), task.id)
+        return found
+
+    def _pss_sort_lines(self, message, data, ctx):
+        """Decide the fate of every line of one message (no query here but
+        the cached reads of records fetched for the whole batch)."""
+        outcome = {
+            "create": [],
+            "update": [],
+            "exceptions": [],
+            "rejected": [],
+            "unchanged": [],
+            "moved": 0,
+            "deferred": defaultdict(list),
+        }
+        for line in data.lines:
+            if line.hours <= 0 or line.hours > 24:
+                outcome["rejected"].append(
+                    (line.external_id, _("hours must be more than 0 and at most 24"))
+                )
+                continue
+            project_id = ctx["project_ids"].get(line.engagement_external_id)
+            if not project_id:
+                queued = ctx["queued_projects"].get(line.engagement_external_id)
+                if queued:
+                    outcome["deferred"][(PROJECT, line.engagement_external_id)].append(
+                        line
+                    )
+                else:
+                    outcome["rejected"].append(
+                        (
+                            line.external_id,
+                            _("unknown engagement %s", line.engagement_external_id),
+                        )
+                    )
+                continue
+            project = ctx["projects"][project_id]
+            if (project.date_start and line.date < project.date_start) or (
+                project.date and line.date > project.date
+            ):
+                outcome["rejected"].append(
+                    (
+                        line.external_id,
+                        _(
+                            "date %(date)s is outside the engagement "
+                            "(%(start)s to %(end)s)",
+                            date=line.date,
+                            start=project.date_start or "-",
+                            end=project.date or "-",
+                        ),
+                    )
+                )
+                continue
+            employee_id = ctx["employee_ids"].get(line.resource_external_id)
+            if not employee_id:
+                outcome["deferred"][(EMPLOYEE, line.resource_external_id)].append(line)
+                continue
+            employee = ctx["employees"][employee_id]
+            if id(line) not in ctx["best"]:
+                outcome["unchanged"].append(line.external_id)
+                continue
+            bound = ctx["versions"].get(line.external_id)
+            timesheet = ctx["existing"].get(bound[0]) if bound else None
+            if timesheet is not None and line.version <= (bound[1] or 0):
+                outcome["unchanged"].append(line.external_id)
+                continue
+            if timesheet is not None and self._pss_invoiced(timesheet):
+                outcome["exceptions"].append((timesheet, line))
+                continue
+            on_date = line.date
+            lock = ctx["locks"].get(project.company_id.id)
+            if lock and on_date <= lock:
+                behaviour = project.company_id.sudo().pss_period_lock_behaviour
+                if behaviour == "reject":
+                    outcome["rejected"].append(
+                        (
+                            line.external_id,
+                            _("period is locked until %s", lock),
+                        )
+                    )
+                    continue
+                if behaviour == "next_open_date":
+                    on_date = lock + timedelta(days=1)
+                    outcome["moved"] += 1
+                else:
+                    outcome["deferred"][LOCKED].append(line)
+                    continue
+            vals = self._pss_line_vals(line, on_date, project, employee, ctx)
+            if timesheet is not None:
+                for key in ("project_id", "employee_id", "company_id"):
+                    if timesheet[key].id == vals[key]:
+                        vals.pop(key)
+                outcome["update"].append((timesheet, vals, line))
+            else:
+                outcome["create"].append((vals, line))
+        return outcome
+
+    @api.model
+    def _pss_invoiced(self, timesheet):
+        invoice = timesheet.timesheet_invoice_id
+        return bool(invoice) and invoice.state != "cancel"
+
+    def _pss_line_vals(self, line, on_date, project, employee, ctx):
+        cost = ctx["costs"].get((employee.id, line.date))
+        task_id = ctx["tasks"].get((project.id, line.task)) if line.task else False
+        vals = {
+            "name": line.description or "/",
+            "date": on_date,
+            "unit_amount": float(line.hours),
+            "project_id": project.id,
+            "task_id": task_id or False,
+            "employee_id": employee.id,
+            "company_id": project.company_id.id,
+            "pss_system_id": self.env.context.get("pss_system_id"),
+            "pss_external_id": line.external_id,
+            "pss_version": line.version,
+            "pss_approved_by": line.approved_by or False,
+            "pss_approved_at": line.approved_at.replace(tzinfo=None)
+            if line.approved_at
+            else False,
+            "pss_hourly_cost": cost or 0.0,
+            # amount (cost) set here only when the dated cost is known;
+            # otherwise hr_timesheet computes it from the employee.
+            "pss_intercompany": employee.company_id != project.company_id,
+            "pss_resource_company_id": employee.company_id.id,
+        }
+        if cost:
+            vals["amount"] = self._pss_amount(line, on_date, project, employee, cost)
+        if not line.billable:
+            vals.update(so_line=False, is_so_line_edited=True)
+        return vals
+
+    def _pss_amount(self, line, on_date, project, employee, cost):
+        """Cost of the line as hr_timesheet computes it, with the dated cost:
+        in the currency of the project's analytic account (else company)."""
+        amount = -float(line.hours) * cost
+        target = (
+            project.analytic_account_id.currency_id or project.company_id.currency_id
+        )
+        if employee.currency_id == target:
+            return target.round(amount)
+        return employee.currency_id._convert(
+            amount, target, project.company_id, on_date
+        )
+
+    def _pss_summary(self, outcome):
+        parts = [
+            _("%s created", len(outcome["create"])),
+            _("%s updated", len(outcome["update"])),
+        ]
+        if outcome["unchanged"]:
+            parts.append(
+                _("%s unchanged (version already applied)", len(outcome["unchanged"]))
+            )
+        if outcome["moved"]:
+            parts.append(_("%s moved to the first open date", outcome["moved"]))
+        if outcome["rejected"]:
+            parts.append(_("%s rejected to the sender", len(outcome["rejected"])))
+        if outcome["exceptions"]:
+            parts.append(
+                _(
+                    "%s already invoiced: exception for finance",
+                    len(outcome["exceptions"]),
+                )
+            )
+        waiting = sum(len(v) for k, v in outcome["deferred"].items() if k != LOCKED)
+        if waiting:
+            parts.append(_("%s waiting for a resource or engagement", waiting))
+        if outcome["deferred"].get(LOCKED):
+            parts.append(
+                _(
+                    "%s in a locked period, held for finance",
+                    len(outcome["deferred"][LOCKED]),
+                )
+            )
+        return ", ".join(parts)
+
+    # ------------------------------------------------------------------
+    # Deferred lines
+    # ------------------------------------------------------------------
+    def _pss_wait_reason(self, key, waiting):
+        model, external_id = key
+        what = _("resource") if model == EMPLOYEE else _("engagement")
+        return _(
+            "%(count)s line(s) wait for %(what)s %(ext)s, not known yet",
+            count=len(waiting),
+            what=what,
+            ext=external_id,
+        )
+
+    def _pss_lock_reason(self, waiting, ctx):
+        return _(
+            "%(count)s line(s) dated in a locked accounting period "
+            "(%(dates)s): finance can move them to the first open date or "
+            "reject them.",
+            count=len(waiting),
+            dates=", ".join(sorted({str(line.date) for line in waiting})),
+        )
+
+    def _pss_wait_system(self, key, ctx, system):
+        model, external_id = key
+        queued = ctx["queued_projects"] if model == PROJECT else ctx["queued_resources"]
+        return queued.get(external_id) or system.id
+
+    def _pss_defer_self(self, batch, message, key, waiting, ctx):
+        if key == LOCKED:
+            batch.hold(message, self._pss_lock_reason(waiting, ctx))
+            return
+        model, external_id = key
+        batch.fail(
+            message,
+            PssDependencyError(
+                self._pss_wait_reason(key, waiting),
+                model,
+                external_id,
+                system_id=self._pss_wait_system(key, ctx, batch.system),
+            ),
+        )
+
+    def _pss_enqueue_children(self, system, children, ctx):
+        """One child message per (message, missing dependency or lock)."""
+        if not children:
+            return
+        items = []
+        for message, key, waiting in children:
+            suffix = "locked" if key == LOCKED else f"wait:{key[0]}:{key[1]}"
+            items.append(
+                {
+                    "event_type": self._pss_event_type,
+                    "payload": {
+                        "lines": [line.model_dump(mode="json") for line in waiting]
+                    },
+                    "idempotency_key": f"{message.idempotency_key}/{suffix}",
+                    "external_event_id": message.external_event_id,
+                    "company_id": message.company_id.id,
+                    "entity_code": message.entity_code,
+                    "correlation_id": message.correlation_id or message.uuid,
+                }
+            )
+        self.env["pss.message"].enqueue_many(system, items, direction="in")
+
+    def _pss_enqueue_rejected(self, system, rejected_out):
+        """One timesheet.rejected per message, with a reason per line."""
+        if not rejected_out:
+            return
+        items = []
+        for message, rejected in rejected_out:
+            payload = TimesheetRejected(
+                event_id=message.external_event_id,
+                lines=[{"external_id": ext, "reason": str(r)} for ext, r in rejected],
+            ).model_dump(mode="json")
+            items.append(
+                {
+                    "event_type": "timesheet.rejected",
+                    "payload": payload,
+                    "idempotency_key": f"timesheet.rejected:{message.idempotency_key}",
+                    "company_id": message.company_id.id,
+                    "entity_code": message.entity_code,
+                    "correlation_id": message.correlation_id or message.uuid,
+                }
+            )
+        self.env["pss.message"].enqueue_many(system, items, direction="out")
+
+    def _pss_exceptions(self, system, exceptions, kind="update", reason=None):
+        """Invoiced time the sender wants changed: a case for finance."""
+        if not exceptions:
+            return
+        vals_list = []
+        for message, timesheet, line in exceptions:
+            external_id = line if isinstance(line, str) else line.external_id
+            vals_list.append(
+                {
+                    "name": _("%(ext)s: invoiced in %(invoice)s")
+                    % {
+                        "ext": external_id,
+                        "invoice": timesheet.timesheet_invoice_id.name,
+                    },
+                    "kind": kind,
+                    "timesheet_id": timesheet.id,
+                    "invoice_id": timesheet.timesheet_invoice_id.id,
+                    "company_id": timesheet.company_id.id,
+                    "system_id": system.id,
+                    "message_id": message.id,
+                    "external_id": external_id,
+                    "version": 0 if isinstance(line, str) else line.version,
+                    "requested": None
+                    if isinstance(line, str)
+                    else line.model_dump(mode="json"),
+                    "reason": reason,
+                }
+            )
+        self.env["pss.timesheet.exception"].create(vals_list)
