@@ -10,7 +10,7 @@
     "author": "PSS contributors",
     "license": "LGPL-3",
     "installable": True,
-    "depends": ["pss_core", "pss_api", "pss_project"],
+    "depends": ["pss_core", "pss_api", "pss_project", "pss_timesheet"],
     "demo": [
         "demo/res_company_demo.xml",
         "demo/res_users_demo.xml",
