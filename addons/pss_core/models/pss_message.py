@@ -56,6 +56,7 @@ _INSERT_COLUMNS = (
     "company_id",
     "entity_code",
     "sequence_key",
+    "sequence_scope",
     "correlation_id",
     "occurred_at",
     "received_at",
@@ -131,6 +132,11 @@ class PssMessage(models.Model):
     company_id = fields.Many2one("res.company", readonly=True, index=True)
     entity_code = fields.Char(readonly=True)
     sequence_key = fields.Char(readonly=True)
+    sequence_scope = fields.Char(
+        readonly=True,
+        help="system:direction:sequence key, the one column the ordering "
+        "check looks up (so no other index can be mistaken for it).",
+    )
     correlation_id = fields.Char(readonly=True, index=True)
     state = fields.Selection(
         STATES, required=True, default="pending", readonly=True, index=True
@@ -186,8 +192,13 @@ class PssMessage(models.Model):
             CREATE INDEX IF NOT EXISTS pss_message_claimable_idx
                 ON pss_message (direction, id)
                 WHERE state IN ('pending', 'retrying');
-            CREATE INDEX IF NOT EXISTS pss_message_sequence_idx
-                ON pss_message (system_id, direction, sequence_key, id)
+            DROP INDEX IF EXISTS pss_message_sequence_idx;
+            CREATE INDEX IF NOT EXISTS pss_message_sequence_scope_idx
+                ON pss_message (sequence_scope, id)
+                WHERE sequence_scope IS NOT NULL
+                  AND state IN ('pending', 'running', 'retrying', 'parked');
+            CREATE INDEX IF NOT EXISTS pss_message_open_sequence_key_idx
+                ON pss_message (sequence_key)
                 WHERE sequence_key IS NOT NULL
                   AND state IN ('pending', 'running', 'retrying', 'parked');
             CREATE INDEX IF NOT EXISTS pss_message_lease_idx
@@ -326,6 +337,11 @@ class PssMessage(models.Model):
                     item.get("company_id") or None,
                     item.get("entity_code"),
                     item.get("sequence_key"),
+                    (
+                        f"{system.id}:{direction}:{item['sequence_key']}"
+                        if item.get("sequence_key")
+                        else None
+                    ),
                     item.get("correlation_id"),
                     item.get("occurred_at") or now,
                     now,
@@ -431,11 +447,9 @@ class PssMessage(models.Model):
                       AND m.state IN ('pending', 'retrying')
                       AND (m.state = 'pending' OR m.next_attempt_at <= %(now)s)
                       %(system_clause)s
-                      AND (m.sequence_key IS NULL OR NOT EXISTS (
+                      AND (m.sequence_scope IS NULL OR NOT EXISTS (
                             SELECT 1 FROM pss_message p
-                            WHERE p.system_id = m.system_id
-                              AND p.direction = m.direction
-                              AND p.sequence_key = m.sequence_key
+                            WHERE p.sequence_scope = m.sequence_scope
                               AND p.id < m.id
                               AND p.state IN
                                   ('pending', 'running', 'retrying', 'parked')))
@@ -448,13 +462,16 @@ class PssMessage(models.Model):
                        attempts = m.attempts + 1,
                        lease_owner = %(worker)s,
                        last_worker = %(worker)s,
-                       lease_expires_at = %(now)s
-                           + make_interval(secs => GREATEST(s.lease_seconds, 1)),
+                       lease_expires_at = %(now)s + make_interval(secs => GREATEST(
+                           (SELECT s.lease_seconds FROM pss_system s
+                             WHERE s.id = m.system_id), 1)),
                        started_at = %(now)s,
                        next_attempt_at = NULL,
                        write_date = %(now)s
-                  FROM claimable c, pss_system s
-                 WHERE m.id = c.id AND s.id = m.system_id
+                 -- = ANY(ARRAY(...)): primary-key lookups whatever the
+                 -- planner believes about the CTE's size (a join here once
+                 -- became a nested loop over the whole system's messages).
+                 WHERE m.id = ANY(ARRAY(SELECT c.id FROM claimable c))
              RETURNING m.id
                 """,
                 direction=direction,
@@ -518,8 +535,9 @@ class PssMessage(models.Model):
                    lease_owner = NULL,
                    lease_expires_at = NULL,
                    write_date = %(now)s
-              FROM lost, pss_system s
-             WHERE m.id = lost.id AND s.id = m.system_id
+              FROM pss_system s
+             WHERE m.id = ANY(ARRAY(SELECT lost.id FROM lost))
+               AND s.id = m.system_id
          RETURNING m.id, m.state
             """,
             {"now": now},
