@@ -1,6 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..record_names import display_names
+
 
 class PssBinding(models.Model):
     """Link between an external id of a system and an Odoo record."""
@@ -43,13 +45,9 @@ class PssBinding(models.Model):
 
     @api.depends("res_model", "res_id")
     def _compute_record_name(self):
+        names = display_names(self.env, [(b.res_model, b.res_id) for b in self])
         for binding in self:
-            record = (
-                self.env[binding.res_model].browse(binding.res_id).exists()
-                if binding.res_model in self.env
-                else None
-            )
-            binding.record_name = record.sudo().display_name if record else False
+            binding.record_name = names.get((binding.res_model, binding.res_id))
 
     @api.constrains("res_model")
     def _check_model(self):

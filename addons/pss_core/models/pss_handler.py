@@ -31,6 +31,8 @@ class PssHandler(models.AbstractModel):
     _pss_schema = None
     _pss_schema_versions = (1,)
     _pss_description = ""
+    # Events of one external record apply in order: "<prefix>:<external_id>".
+    _pss_sequence_prefix = None
 
     @api.model
     def _pss_registry(self, direction=None):
@@ -79,9 +81,22 @@ class PssHandler(models.AbstractModel):
     def _pss_sequence_key(self, data):
         """Sequence key of an event: events with the same key apply in order.
 
-        Return None for events that may run in parallel with any other.
+        By default ``<_pss_sequence_prefix>:<data["external_id"]>`` when the
+        handler sets a prefix; None (parallel with any other) otherwise.
         """
+        if self._pss_sequence_prefix and data.get("external_id"):
+            return f"{self._pss_sequence_prefix}:{data['external_id']}"
         return None
+
+    @api.model
+    def _pss_currencies(self, codes):
+        """{ISO code: res.currency} of the active currencies among ``codes``,
+        in one query (a code missing from the result is unknown or inactive)."""
+        codes = {code for code in codes if code}
+        if not codes:
+            return {}
+        found = self.env["res.currency"].search([("name", "in", list(codes))])
+        return {currency.name: currency for currency in found}
 
     def _pss_process(self, batch):
         raise NotImplementedError(

@@ -1,5 +1,7 @@
 from odoo import _, api, fields, models
 
+from ..record_names import display_names
+
 
 class PssMessageRecord(models.Model):
     """A record a message created, updated or removed: the console's links."""
@@ -43,18 +45,15 @@ class PssMessageRecord(models.Model):
 
     @api.depends("res_model", "res_id")
     def _compute_record_name(self):
+        names = display_names(self.env, [(r.res_model, r.res_id) for r in self])
         for line in self:
-            name = False
-            if line.res_model in self.env and line.res_id:
-                record = self.env[line.res_model].browse(line.res_id).exists()
-                if record:
-                    name = record.sudo().display_name
-                else:
-                    name = _("%(model)s #%(id)s (deleted)") % {
-                        "model": line.res_model,
-                        "id": line.res_id,
-                    }
-            line.record_name = name
+            name = names.get((line.res_model, line.res_id))
+            if not name and line.res_model and line.res_id:
+                name = _("%(model)s #%(id)s (deleted)") % {
+                    "model": line.res_model,
+                    "id": line.res_id,
+                }
+            line.record_name = name or False
 
     def action_open(self):
         self.ensure_one()

@@ -1,6 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..record_names import display_names
+
 
 class PssValueMap(models.Model):
     """Translate a system's code (payment term, role, entity...) to Odoo."""
@@ -32,13 +34,9 @@ class PssValueMap(models.Model):
 
     @api.depends("res_model", "res_id")
     def _compute_record_name(self):
+        names = display_names(self.env, [(v.res_model, v.res_id) for v in self])
         for vmap in self:
-            record = (
-                self.env[vmap.res_model].browse(vmap.res_id).exists()
-                if vmap.res_model in self.env
-                else None
-            )
-            vmap.record_name = record.sudo().display_name if record else False
+            vmap.record_name = names.get((vmap.res_model, vmap.res_id))
 
     @api.constrains("date_from", "date_to", "res_model")
     def _check_values(self):

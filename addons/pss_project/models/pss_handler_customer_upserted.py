@@ -37,11 +37,8 @@ class PssHandlerCustomerUpserted(models.AbstractModel):
     _description = "customer.upserted"
     _pss_event_type = "customer.upserted"
     _pss_schema = CustomerUpserted
+    _pss_sequence_prefix = "customer"
     _pss_description = "Create or update a customer (deduplicated)"
-
-    @api.model
-    def _pss_sequence_key(self, data):
-        return f"customer:{data.get('external_id')}"
 
     def _pss_process(self, batch):
         items = list(batch)
@@ -291,14 +288,6 @@ class PssHandlerCustomerUpserted(models.AbstractModel):
             else {}
         )
         return countries, currencies, terms
-
-    @api.model
-    def _pss_currencies(self, codes):
-        """{ISO code: currency} of the active currencies among ``codes``."""
-        if not codes:
-            return {}
-        found = self.env["res.currency"].search([("name", "in", list(codes))])
-        return {currency.name: currency for currency in found}
 
     @staticmethod
     def _pss_customer_problems(customer, countries, currencies, terms):

@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from odoo import Command, _, api, fields, models
+from odoo import Command, _, fields, models
 from odoo.tools import float_compare
 
 from odoo.addons.pss_core.lib.errors import PssDataError
@@ -31,13 +31,10 @@ class PssHandlerEngagementAmended(models.AbstractModel):
     _description = "engagement.amended"
     _pss_event_type = "engagement.amended"
     _pss_schema = EngagementAmended
+    _pss_sequence_prefix = "engagement"
     _pss_description = (
         "A newer version of an engagement: rates, budget, dates, milestones"
     )
-
-    @api.model
-    def _pss_sequence_key(self, data):
-        return f"engagement:{data.get('external_id')}"
 
     def _pss_process(self, batch):
         system = batch.system

@@ -62,11 +62,8 @@ class PssHandlerEngagementWon(models.AbstractModel):
     _description = "engagement.won"
     _pss_event_type = "engagement.won"
     _pss_schema = EngagementWon
+    _pss_sequence_prefix = "engagement"
     _pss_description = "A deal won / SOW signed: sale order, project, analytic account"
-
-    @api.model
-    def _pss_sequence_key(self, data):
-        return f"engagement:{data.get('external_id')}"
 
     def _pss_process(self, batch):
         system = batch.system
@@ -166,9 +163,7 @@ class PssHandlerEngagementWon(models.AbstractModel):
                 for k, v in role_products.items()
             },
             "role_jobs": role_jobs,
-            "currencies": self.env["pss.handler.customer.upserted"]._pss_currencies(
-                codes
-            ),
+            "currencies": self._pss_currencies(codes),
             "users": users,
             "price_digits": self.env["decimal.precision"].precision_get(
                 "Product Price"

@@ -1,4 +1,4 @@
-from odoo import _, api, models
+from odoo import _, models
 
 from odoo.addons.pss_core.lib.errors import PssDataError
 
@@ -23,11 +23,8 @@ class PssHandlerExpenseApproved(models.AbstractModel):
     _description = "expense.approved"
     _pss_event_type = "expense.approved"
     _pss_schema = ExpenseApproved
+    _pss_sequence_prefix = "expense"
     _pss_description = "Approved expense: expense report, re-invoiced when billable"
-
-    @api.model
-    def _pss_sequence_key(self, data):
-        return f"expense:{data.get('external_id')}"
 
     def _pss_process(self, batch):
         # Re-invoice lines added to a confirmed order are listed by the
@@ -57,12 +54,7 @@ class PssHandlerExpenseApproved(models.AbstractModel):
         products = self.env["pss.value.map"]._map(
             system, "expense_category", {d.category for _m, d in items}, company=company
         )
-        currencies = {
-            c.name: c
-            for c in self.env["res.currency"].search(
-                [("name", "in", list({d.currency for _m, d in items}))]
-            )
-        }
+        currencies = self._pss_currencies({d.currency for _m, d in items})
         employees = self.env[EMPLOYEE].browse(set(employee_ids.values()))
         projects = self.env[PROJECT].browse(set(project_ids.values()))
         vals_list, refs = [], []

@@ -16,11 +16,8 @@ class PssHandlerResourceUpserted(models.AbstractModel):
     _description = "resource.upserted"
     _pss_event_type = "resource.upserted"
     _pss_schema = ResourceUpserted
+    _pss_sequence_prefix = "resource"
     _pss_description = "Employee or contractor, role, department, hourly cost"
-
-    @api.model
-    def _pss_sequence_key(self, data):
-        return f"resource:{data.get('external_id')}"
 
     def _pss_process(self, batch):
         system = batch.system
@@ -30,20 +27,9 @@ class PssHandlerResourceUpserted(models.AbstractModel):
         bound = self.env["pss.binding"]._resolve(
             system, EMPLOYEE, [d.external_id for _m, d in items]
         )
-        currencies = {
-            c.name: c
-            for c in self.env["res.currency"].search(
-                [
-                    (
-                        "name",
-                        "in",
-                        list(
-                            {d.hourly_cost.currency for _m, d in items if d.hourly_cost}
-                        ),
-                    )
-                ]
-            )
-        }
+        currencies = self._pss_currencies(
+            {d.hourly_cost.currency for _m, d in items if d.hourly_cost}
+        )
         jobs = self._pss_jobs(system, company, {d.role for _m, d in items if d.role})
         departments = self._pss_departments(
             company, {d.department for _m, d in items if d.department}

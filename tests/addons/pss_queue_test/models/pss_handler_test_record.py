@@ -27,9 +27,7 @@ class PssHandlerTestRecord(models.AbstractModel):
     _description = "test.record handler"
     _pss_event_type = "test.record"
     _pss_schema = TestRecordPayload
-
-    def _pss_sequence_key(self, data):
-        return f"test.record:{data.get('external_id')}"
+    _pss_sequence_prefix = "test.record"
 
     def _pss_process(self, batch):
         binding = self.env["pss.binding"]
