@@ -1,61 +1,30 @@
 """Fixtures shared by the cross-addon tests (imported by the test modules)."""
 
-import itertools
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from odoo import Command
+from odoo.addons.pss_core.tests import common
+from odoo.addons.pss_core.tests.common import make_user, unique
 
-_seq = itertools.count(1)
-
-
-def unique(prefix):
-    return f"{prefix}{next(_seq)}"
+__all__ = ["RecordingServer", "make_company", "make_system", "make_user", "unique"]
 
 
 def make_company(env, name, code, currency="EUR", country="DE"):
-    return env["res.company"].create(
-        {
-            "name": name,
-            "pss_entity_code": code,
-            "currency_id": env.ref(f"base.{currency}").id,
-            "country_id": env.ref(f"base.{country.lower()}").id,
-        }
-    )
-
-
-def make_user(env, login, groups, companies, company=None):
-    return (
-        env["res.users"]
-        .with_context(no_reset_password=True)
-        .create(
-            {
-                "name": login,
-                "login": login,
-                "email": f"{login}@example.com",
-                "groups_id": [Command.set([env.ref(g).id for g in groups])],
-                "company_ids": [Command.set(companies.ids)],
-                "company_id": (company or companies[0]).id,
-            }
-        )
-    )
+    return common.make_company(env, name, code, currency, country)
 
 
 def make_system(env, code, user, companies, **values):
-    vals = {
-        "name": f"System {code}",
-        "code": code,
+    """A CRM system with a short retry policy the engine tests count on."""
+    values = {
         "kind": "crm",
-        "user_id": user.id,
-        "company_ids": [Command.set(companies.ids)],
         "retry_base": 10,
         "retry_cap": 100,
         "max_attempts": 3,
         "internal_max_attempts": 2,
+        **values,
     }
-    vals.update(values)
-    return env["pss.system"].create(vals)
+    return common.make_system(env, code, user, companies, **values)
 
 
 class RecordingServer:

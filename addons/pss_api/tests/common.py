@@ -3,28 +3,15 @@
 Not collected by pytest (no ``test_`` prefix).
 """
 
-import itertools
 import json
-import time
-import uuid
 
-from odoo import Command
 from odoo.tests import HttpCase
 
-from odoo.addons.pss_core.lib.signature import compute
+from odoo.addons.pss_core.lib.signature import sign as signature
+from odoo.addons.pss_core.tests import common
+from odoo.addons.pss_core.tests.common import unique
 
-_seq = itertools.count(1)
-RUN = uuid.uuid4().hex[:6].upper()
-
-
-def unique(prefix):
-    """Unique across runs too (fixtures of the commit tests are real rows)."""
-    return f"{prefix}{RUN}{next(_seq)}"
-
-
-def signature(secret, body, timestamp=None):
-    timestamp = int(time.time() if timestamp is None else timestamp)
-    return f"t={timestamp},v1={compute(secret, timestamp, body)}"
+__all__ = ["signature", "unique"]
 
 
 def dumps(document):
@@ -45,41 +32,15 @@ def envelope(event_id, entity, data=None, event_type="test.record", **extra):
 
 
 def make_company(env, name, code):
-    return env["res.company"].create(
-        {
-            "name": name,
-            "pss_entity_code": code,
-            "currency_id": env.ref("base.EUR").id,
-        }
-    )
+    return common.make_company(env, name, code)
 
 
 def make_user(env, login, companies, groups=("pss_core.group_pss_integration",)):
-    return (
-        env["res.users"]
-        .with_context(no_reset_password=True)
-        .create(
-            {
-                "name": login,
-                "login": login,
-                "groups_id": [Command.set([env.ref(g).id for g in groups])],
-                "company_ids": [Command.set(companies.ids)],
-                "company_id": companies[0].id,
-            }
-        )
-    )
+    return common.make_user(env, login, groups, companies, email=False)
 
 
 def make_system(env, code, user, companies, **values):
-    vals = {
-        "name": f"System {code}",
-        "code": code,
-        "kind": "psa",
-        "user_id": user.id,
-        "company_ids": [Command.set(companies.ids)],
-    }
-    vals.update(values)
-    return env["pss.system"].create(vals)
+    return common.make_system(env, code, user, companies, **{"kind": "psa", **values})
 
 
 def skip_unless_installed(env):

@@ -7,29 +7,18 @@ inbound HTTP API (pss_api) is installed it can send the same envelopes over
 HTTP instead, and every test keeps working unchanged.
 """
 
-import itertools
 from types import SimpleNamespace
 
 from odoo import Command
 from odoo.tests import TransactionCase
 
-_seq = itertools.count(1)
-
-
-def unique(prefix):
-    return f"{prefix}{next(_seq)}"
+from odoo.addons.pss_core.tests import common
+from odoo.addons.pss_core.tests.common import unique
 
 
 def make_company(env, name, currency, country):
     """A legal entity with its own chart of accounts (generic_coa)."""
-    company = env["res.company"].create(
-        {
-            "name": name,
-            "pss_entity_code": unique(country),
-            "currency_id": env.ref(f"base.{currency}").id,
-            "country_id": env.ref(f"base.{country.lower()}").id,
-        }
-    )
+    company = common.make_company(env, name, unique(country), currency, country)
     env["account.chart.template"].try_loading(
         "generic_coa", company, install_demo=False
     )
@@ -49,34 +38,11 @@ def sale_tax(env, company, name, amount):
 
 
 def make_user(env, login, group_ids, companies, email=False):
-    return (
-        env["res.users"]
-        .with_context(no_reset_password=True)
-        .create(
-            {
-                "name": login,
-                "login": login,
-                "email": f"{login}@example.com" if email else False,
-                "groups_id": [Command.set(group_ids)],
-                "company_ids": [Command.set(companies.ids)],
-                "company_id": companies[0].id,
-            }
-        )
-    )
+    return common.make_user(env, login, group_ids, companies, email=email)
 
 
 def make_system(env, code, kind, user, companies):
-    return env["pss.system"].create(
-        {
-            "name": f"System {code}",
-            "code": code,
-            "kind": kind,
-            "user_id": user.id,
-            "company_ids": [Command.set(companies.ids)],
-            "retry_base": 10,
-            "retry_cap": 100,
-        }
-    )
+    return common.make_system(env, code, user, companies, kind=kind)
 
 
 def make_value_maps(env, system, fx):

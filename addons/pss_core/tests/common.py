@@ -1,0 +1,61 @@
+"""Test fixtures shared by the pss addons' tests and the cross-addon tests.
+
+Not collected by pytest (no ``test_`` prefix); import it as
+``odoo.addons.pss_core.tests.common``.
+"""
+
+import itertools
+import uuid
+
+from odoo import Command
+
+_seq = itertools.count(1)
+# Fixtures of the tests that commit are real rows: keep names unique across
+# runs on the same database too.
+RUN = uuid.uuid4().hex[:6].upper()
+
+
+def unique(prefix):
+    return f"{prefix}{RUN}{next(_seq)}"
+
+
+def make_company(env, name, code, currency="EUR", country=None):
+    vals = {
+        "name": name,
+        "pss_entity_code": code,
+        "currency_id": env.ref(f"base.{currency}").id,
+    }
+    if country:
+        vals["country_id"] = env.ref(f"base.{country.lower()}").id
+    return env["res.company"].create(vals)
+
+
+def make_user(env, login, groups, companies, company=None, email=True):
+    """A user in ``groups`` (XML ids or group ids) allowed in ``companies``."""
+    group_ids = [env.ref(g).id if isinstance(g, str) else g for g in groups]
+    return (
+        env["res.users"]
+        .with_context(no_reset_password=True)
+        .create(
+            {
+                "name": login,
+                "login": login,
+                "email": f"{login}@example.com" if email else False,
+                "groups_id": [Command.set(group_ids)],
+                "company_ids": [Command.set(companies.ids)],
+                "company_id": (company or companies[0]).id,
+            }
+        )
+    )
+
+
+def make_system(env, code, user, companies, **values):
+    vals = {
+        "name": f"System {code}",
+        "code": code,
+        "kind": "other",
+        "user_id": user.id,
+        "company_ids": [Command.set(companies.ids)],
+    }
+    vals.update(values)
+    return env["pss.system"].create(vals)
