@@ -1,23 +1,15 @@
 #!/usr/bin/env bash
 # make test: fresh database with every pss addon (no demo data), then pytest-odoo.
 set -euo pipefail
-ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-cd "$ROOT"
-PYTHON="${PYTHON:-python3}"
-cfg() { "$PYTHON" setup/ci_config.py "$@"; }
+# shellcheck source=setup/common.sh
+source "$(dirname "$0")/common.sh"
 
-bash setup/ensure_odoo.sh
-bash setup/deps.sh
-PORT=$(bash setup/postgres.sh)
-CONF=$(bash setup/odoo_conf.sh test "$PORT")
+prepare test
 DB="${PSS_TEST_DB:-$(cfg db.test_name)}"
 ADDONS="$(cfg addons),$(cfg test_addons)${PSS_EXTRA_ADDONS:+,$PSS_EXTRA_ADDONS}"
 
 echo "test.sh: fresh database $DB on port $PORT with $ADDONS"
-PGPASSWORD="${PSS_DB_PASSWORD:-pss}" dropdb --if-exists -h 127.0.0.1 -p "$PORT" \
-    -U "${PSS_DB_USER:-pss}" "$DB"
-"$PYTHON" -m odoo -c "$CONF" -d "$DB" -i "$ADDONS" --without-demo=all \
-    --stop-after-init --no-http --log-level=warn
+fresh_db "$DB" "$ADDONS"
 
 # shellcheck disable=SC2046
 if [[ $# -gt 0 ]]; then

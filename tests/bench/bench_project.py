@@ -26,9 +26,10 @@ back: the database is left as it was. Prints one JSON line per figure:
 in both baselines.
 """
 
-import argparse
 import json
 import time
+
+import benchlib
 
 import odoo
 from odoo import SUPERUSER_ID, Command, api
@@ -58,15 +59,6 @@ def payloads(count, tag, currency):
     ]
 
 
-def measure(env, func):
-    env.flush_all()
-    queries = env.cr.sql_log_count
-    started = time.perf_counter()
-    func()
-    env.flush_all()
-    return time.perf_counter() - started, env.cr.sql_log_count - queries
-
-
 def bench_queue(env, fx, company, datas):
     handler = env["pss.handler.engagement.won"]
     items = [
@@ -87,7 +79,7 @@ def bench_queue(env, fx, company, datas):
         summary = env["pss.message"]._process_queue("in", commit=False, system=fx.crm)
         assert summary.get("done") == len(datas), summary
 
-    return measure(env, run)
+    return benchlib.measure(env, run)
 
 
 def raw_orm(env, fx, company, datas, one_by_one):
@@ -173,7 +165,7 @@ def raw_orm(env, fx, company, datas, one_by_one):
         else:
             create(datas)
 
-    return measure(env, run)
+    return benchlib.measure(env, run)
 
 
 def line(name, count, seconds, queries, **extra):
@@ -189,10 +181,7 @@ def line(name, count, seconds, queries, **extra):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--config", required=True)
-    parser.add_argument("--db", required=True)
-    parser.add_argument("--count", type=int, default=500)
+    parser = benchlib.parser(__doc__, 500)
     parser.add_argument(
         "--template", action="store_true", help="entity with a project template"
     )

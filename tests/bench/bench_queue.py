@@ -8,9 +8,10 @@ Needs a database with pss_core and the test addon pss_queue_test installed
 back, so the database is left as it was. Prints one JSON line per figure.
 """
 
-import argparse
 import json
 import time
+
+import benchlib
 
 import odoo
 from odoo import SUPERUSER_ID, api
@@ -56,15 +57,17 @@ def bench_queue(env, count, tag):
         }
         for i in range(count)
     ]
-    env.flush_all()
-    queries = env.cr.sql_log_count
-    started = time.perf_counter()
-    env["pss.message"].enqueue_many(system, items)
-    summary = env["pss.message"]._process_queue("in", commit=False, system=system)
-    env.flush_all()
-    elapsed = time.perf_counter() - started
+    summary = {}
+
+    def run():
+        env["pss.message"].enqueue_many(system, items)
+        summary.update(
+            env["pss.message"]._process_queue("in", commit=False, system=system)
+        )
+
+    result = benchlib.measure(env, run)
     assert summary.get("done") == count, summary
-    return elapsed, env.cr.sql_log_count - queries
+    return result
 
 
 def bench_raw_orm(env, count, tag):
@@ -78,19 +81,12 @@ def bench_raw_orm(env, count, tag):
         }
         for i in range(count)
     ]
-    env.flush_all()
-    queries = env.cr.sql_log_count
-    started = time.perf_counter()
-    env["pss.test.record"].with_user(user).with_company(company).create(vals)
-    env.flush_all()
-    return time.perf_counter() - started, env.cr.sql_log_count - queries
+    records = env["pss.test.record"].with_user(user).with_company(company)
+    return benchlib.measure(env, lambda: records.create(vals))
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--config", required=True)
-    parser.add_argument("--db", required=True)
-    parser.add_argument("--count", type=int, default=5000)
+    parser = benchlib.parser(__doc__, 5000)
     args = parser.parse_args()
     odoo.tools.config.parse_config(["-c", args.config, "-d", args.db])
     registry = odoo.registry(args.db)

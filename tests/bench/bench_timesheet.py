@@ -22,26 +22,18 @@ JSON line per figure:
   linear) and reported as lines/s.
 """
 
-import argparse
 import json
 import time
 from datetime import date, timedelta
 from types import SimpleNamespace
+
+import benchlib
 
 import odoo
 from odoo import SUPERUSER_ID, api
 
 RESOURCES = 20
 LINES_PER_EVENT = 1000
-
-
-def measure(env, func):
-    env.flush_all()
-    queries = env.cr.sql_log_count
-    started = time.perf_counter()
-    func()
-    env.flush_all()
-    return time.perf_counter() - started, env.cr.sql_log_count - queries
 
 
 def setup(env, tag):
@@ -140,7 +132,7 @@ def bench_queue(env, fx, datas, tag):
         )
         assert summary.get("done") == len(items), summary
 
-    return measure(env, run)
+    return benchlib.measure(env, run)
 
 
 def raw_orm(env, fx, datas, one_by_one):
@@ -173,7 +165,7 @@ def raw_orm(env, fx, datas, one_by_one):
         else:
             Line.create(vals_list)
 
-    return measure(env, run)
+    return benchlib.measure(env, run)
 
 
 def figure(name, count, seconds, queries, **extra):
@@ -189,10 +181,7 @@ def figure(name, count, seconds, queries, **extra):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--config", required=True)
-    parser.add_argument("--db", required=True)
-    parser.add_argument("--count", type=int, default=10000)
+    parser = benchlib.parser(__doc__, 10000)
     parser.add_argument("--single-count", type=int, default=1000)
     args = parser.parse_args()
     odoo.tools.config.parse_config(["-c", args.config, "-d", args.db])
