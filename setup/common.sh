@@ -11,6 +11,10 @@ prepare() {
     bash setup/ensure_odoo.sh >&2
     bash setup/deps.sh >&2
     PORT=$(bash setup/postgres.sh)
+    if ! [[ "$PORT" =~ ^[0-9]+$ ]]; then
+        echo "setup: setup/postgres.sh printed '$PORT' where a port was expected" >&2
+        exit 1
+    fi
     CONF=$(bash setup/odoo_conf.sh "$1" "$PORT")
 }
 

@@ -35,8 +35,8 @@ if [[ -z "$line" ]]; then
     port="$START_PORT"
     while port_in_use "$port"; do port=$((port + 1)); done
     log "creating cluster $VERSION/$CLUSTER on port $port"
-    pg_createcluster "$VERSION" "$CLUSTER" --port "$port" >/dev/null \
-        -- --auth-local=peer --auth-host=scram-sha-256 >/dev/null
+    pg_createcluster "$VERSION" "$CLUSTER" --port "$port" \
+        -- --auth-local=peer --auth-host=scram-sha-256 >&2
     # Speed over durability: this cluster only holds test and demo databases.
     conf="/etc/postgresql/$VERSION/$CLUSTER/conf.d/pss.conf"
     {
@@ -52,12 +52,22 @@ port=$(awk '{print $3}' <<<"$line")
 status=$(awk '{print $4}' <<<"$line")
 if [[ "$status" != "online" ]]; then
     log "starting cluster $VERSION/$CLUSTER on port $port"
-    pg_ctlcluster "$VERSION" "$CLUSTER" start
+    # Everything but the port goes to stderr: callers capture stdout (after a
+    # machine restart pg_ctlcluster prints "Removed stale pid file.").
+    pg_ctlcluster "$VERSION" "$CLUSTER" start >&2
 fi
-for _ in $(seq 1 30); do
-    runuser -u postgres -- psql -p "$port" -Atc "select 1" >/dev/null 2>&1 && break
+ready=""
+for _ in $(seq 1 60); do
+    if runuser -u postgres -- psql -p "$port" -Atc "select 1" >/dev/null 2>&1; then
+        ready=1
+        break
+    fi
     sleep 0.5
 done
+if [[ -z "$ready" ]]; then
+    log "cluster $VERSION/$CLUSTER on port $port does not answer after 30 s"
+    exit 1
+fi
 
 DB_USER="${PSS_DB_USER:-pss}"
 DB_PASSWORD="${PSS_DB_PASSWORD:-pss}"
