@@ -7,6 +7,7 @@ would), runs workers in threads, and removes everything it committed.
 import threading
 import time
 from datetime import timedelta
+from unittest.mock import patch
 
 import psycopg2
 from psycopg2 import errorcodes
@@ -63,6 +64,11 @@ class TestQueueConcurrency(BaseCase):
             env.cr.execute(
                 "DELETE FROM pss_test_record WHERE id IN (SELECT res_id FROM "
                 "pss_binding WHERE system_id = %s)",
+                [cls.system_id],
+            )
+            env.cr.execute(
+                "DELETE FROM pss_run WHERE id IN (SELECT run_id FROM pss_message "
+                "WHERE system_id = %s)",
                 [cls.system_id],
             )
             env.cr.execute(
@@ -188,6 +194,65 @@ class TestQueueConcurrency(BaseCase):
                 [("external_id", "=like", f"{prefix}\\_%")]
             )
             self.assertEqual(len(records), 300)
+            self.assertEqual(set(records.mapped("applied_count")), {1})
+            # Each worker that found work left one run; together they
+            # account for every message exactly once.
+            runs = messages.run_id
+            self.assertEqual(len(runs), len([s for s in summaries if s["claimed"]]))
+            self.assertEqual(set(runs.mapped("state")), {"done"})
+            self.assertEqual(sum(runs.mapped("claimed_count")), 300)
+            self.assertEqual(sum(runs.mapped("done_count")), 300)
+            for run in runs:
+                self.assertEqual(run.message_count, run.claimed_count)
+
+    def test_a_run_that_crashes_says_so_and_loses_nothing(self):
+        prefix = unique("crash")
+        ids = self.enqueue_committed(4, f"{prefix}_")
+        message_model = self.registry["pss.message"]
+        real_finish = message_model._finish
+        calls = []
+
+        def finish_then_crash(records, *args, **kwargs):
+            # Fault injection: the second batch dies while recording outcomes.
+            calls.append(len(records))
+            if len(calls) == 2:
+                raise RuntimeError("simulated crash while recording outcomes")
+            return real_finish(records, *args, **kwargs)
+
+        with patch.object(message_model, "_finish", finish_then_crash):
+            with self.assertRaises(RuntimeError):
+                with self.cursor_env() as env:
+                    env["pss.message"]._process_queue(
+                        "in", commit=True, batch_size=2, system=self.system(env)
+                    )
+        with self.cursor_env() as env:
+            messages = env["pss.message"].browse(ids)
+            run = messages.run_id
+            self.assertEqual(len(run), 1)
+            self.assertEqual(run.state, "failed")
+            self.assertIn("simulated crash", run.error)
+            # Claimed 4 (two batches of 2), 2 applied before the crash.
+            self.assertEqual((run.claimed_count, run.done_count), (4, 2))
+            self.assertEqual(run.summary, "4 claimed: 2 done")
+            self.assertEqual(
+                sorted(messages.mapped("state")), ["done", "done", "running", "running"]
+            )
+        # The crashed batch's messages are leased, not lost: recovery gives
+        # them back and the next run applies them once.
+        later = fields.Datetime.now() + timedelta(seconds=61)
+        with self.cursor_env() as env:
+            recovered = env["pss.message"]._recover_leases(now=later)
+            self.assertEqual(len(set(recovered) & set(ids)), 2)
+            env["pss.message"]._process_queue(
+                "in", commit=True, system=self.system(env), now=later
+            )
+        with self.cursor_env() as env:
+            messages = env["pss.message"].browse(ids)
+            self.assertEqual(set(messages.mapped("state")), {"done"})
+            records = env["pss.test.record"].search(
+                [("external_id", "=like", f"{prefix}\\_%")]
+            )
+            self.assertEqual(len(records), 4)
             self.assertEqual(set(records.mapped("applied_count")), {1})
 
     def test_killed_worker_is_reclaimed_and_applied_once(self):

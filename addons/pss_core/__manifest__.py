@@ -21,6 +21,7 @@
         "wizards/pss_message_edit_wizard_views.xml",
         "views/pss_message_views.xml",
         "views/pss_message_record_views.xml",
+        "views/pss_run_views.xml",
         "views/pss_system_views.xml",
         "views/pss_binding_views.xml",
         "views/pss_value_map_views.xml",

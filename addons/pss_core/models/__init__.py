@@ -3,6 +3,7 @@ from . import (
     pss_handler,
     pss_message,
     pss_message_record,
+    pss_run,
     pss_system,
     pss_value_map,
     res_company,

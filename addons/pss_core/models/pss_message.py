@@ -69,6 +69,9 @@ _INSERT_COLUMNS = (
 )
 
 
+RUN_RETENTION_DAYS = 90
+
+
 def canonical_json(data):
     """Stable serialisation used for hashing payloads."""
     return json.dumps(
@@ -171,6 +174,14 @@ class PssMessage(models.Model):
         "pss.message.record", "message_id", string="Records", readonly=True
     )
     record_count = fields.Integer(compute="_compute_record_count")
+    run_id = fields.Many2one(
+        "pss.run",
+        string="Last run",
+        readonly=True,
+        ondelete="set null",
+        index="btree_not_null",
+        help="The cron run that claimed this message last.",
+    )
 
     _sql_constraints = [
         (
@@ -616,6 +627,59 @@ class PssMessage(models.Model):
         worker = worker or worker_id()
         started = time.monotonic()
         summary = {"claimed": 0, "batches": 0}
+        opened = []  # the run's id, once a batch found work
+        try:
+            run = self._process_batches(
+                direction,
+                commit,
+                limit,
+                time_budget,
+                now,
+                worker,
+                system,
+                batch_size,
+                summary,
+                started,
+                opened,
+            )
+        except Exception as error:
+            run = self.env["pss.run"].browse(opened)
+            if not (commit and run):
+                raise
+            # The batch's own work is rolled back (its messages stay leased
+            # and lease recovery gives them back); the run says why it ended.
+            self.env.cr.rollback()
+            run._close(summary, error=f"{type(error).__name__}: {error}")
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+            raise
+        if run:
+            run._close(summary)
+            if commit:
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+        summary["seconds"] = round(time.monotonic() - started, 3)
+        return summary
+
+    def _process_batches(
+        self,
+        direction,
+        commit,
+        limit,
+        time_budget,
+        now,
+        worker,
+        system,
+        batch_size,
+        summary,
+        started,
+        opened,
+    ):
+        """The loop of _process_queue; returns the pss.run it opened, if any.
+
+        The run record is created with the first batch that found work (an
+        idle tick leaves no trace) and its counts are written with every
+        batch, in the batch's own transaction.
+        """
+        run = self.env["pss.run"]
         first = True
         while True:
             batch_limit = batch_size
@@ -629,6 +693,13 @@ class PssMessage(models.Model):
                 self._release_waiting()
             first = False
             ids = self._claim(direction, batch_limit, worker, now=now, system=system)
+            if ids:
+                if not run:
+                    run = run._start(
+                        "inbound" if direction == "in" else "outbound", worker=worker
+                    )
+                    opened.append(run.id)
+                self._set_run(ids, run)
             # The queue worker commits on purpose, like OCA queue_job: a claim
             # must be visible to other workers before the apply starts, and
             # each applied batch is its own unit of work.
@@ -654,6 +725,7 @@ class PssMessage(models.Model):
                 outcome = {"skipped": len(ids)}
             for key, value in outcome.items():
                 summary[key] = summary.get(key, 0) + value
+            run._progress(summary)
             if commit:
                 self.env.cr.commit()  # pylint: disable=invalid-commit
             _logger.info(
@@ -666,8 +738,13 @@ class PssMessage(models.Model):
                 # Leave the cron slot to others; continue in a new run soon.
                 self._trigger_processing(direction)
                 break
-        summary["seconds"] = round(time.monotonic() - started, 3)
-        return summary
+        return run
+
+    def _set_run(self, ids, run):
+        """Mark claimed messages with the run that claimed them (one UPDATE)."""
+        self.env.cr.execute(
+            "UPDATE pss_message SET run_id = %s WHERE id = ANY(%s)", [run.id, ids]
+        )
 
     def _begin_read_committed(self):
         """Start a READ COMMITTED transaction for queue bookkeeping.
@@ -995,16 +1072,40 @@ class PssMessage(models.Model):
         return self._process_queue("out", commit=True, time_budget=time_budget)
 
     @api.model
-    def _cron_recover_leases(self):
-        recovered = self._recover_leases()
+    def _cron_recover_leases(self, now=None):
+        now = now or fields.Datetime.now()
+        recovered = self._recover_leases(now=now)
         if recovered:
             self._trigger_processing("in")
             self._trigger_processing("out")
+        # A run silent for longer than the longest lease lost its worker.
+        longest = max(
+            self.env["pss.system"].sudo().search([]).mapped("lease_seconds") or [0]
+        )
+        interrupted = self.env["pss.run"]._mark_interrupted(
+            max(longest, 60) * 2, now=now
+        )
+        if recovered or interrupted:
+            dead = self.search_count([("id", "in", recovered), ("state", "=", "dead")])
+            self.env["pss.run"]._record(
+                "recovery",
+                {
+                    "recovered": len(recovered),
+                    "dead": dead,
+                    "interrupted": len(interrupted),
+                },
+                started_at=now,
+                worker=worker_id(),
+            )
         return recovered
 
     @api.model
     def _cron_purge_payloads(self, now=None):
-        """Empty payloads of finished messages older than the retention."""
+        """Empty payloads of finished messages older than the retention.
+
+        Also deletes run records older than ``pss_core.run_retention_days``
+        (system parameter, 90 days by default).
+        """
         now = now or fields.Datetime.now()
         self.flush_model()
         self.env.cr.execute(
@@ -1023,7 +1124,26 @@ class PssMessage(models.Model):
         )
         purged = self.env.cr.rowcount
         self.invalidate_model()
-        _logger.info("pss: retention purge emptied %d payload(s)", purged)
+        keep_days = int(
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("pss_core.run_retention_days", RUN_RETENTION_DAYS)
+        )
+        runs_deleted = (
+            self.env["pss.run"]._purge(keep_days, now=now) if keep_days > 0 else 0
+        )
+        _logger.info(
+            "pss: retention purge emptied %d payload(s), deleted %d run(s)",
+            purged,
+            runs_deleted,
+        )
+        if purged or runs_deleted:
+            self.env["pss.run"]._record(
+                "retention",
+                {"purged": purged, "runs_deleted": runs_deleted},
+                started_at=now,
+                worker=worker_id(),
+            )
         return purged
 
     # ------------------------------------------------------------------
