@@ -183,6 +183,35 @@ class TestQueueEngine(TransactionCase):
         self.assertEqual(child.state, "done")
         self.assertEqual(self.records("C1").parent_id, self.records("P1"))
 
+    def test_a_wait_on_any_system_is_released_by_another_systems_binding(self):
+        other = make_system(self.env, unique("hris"), self.tech, self.company_a)
+        own_only = self.enqueue(
+            {"external_id": "C2", "name": "own", "parent_external_id": "P2"}
+        )
+        any_system = self.enqueue(
+            {
+                "external_id": "C3",
+                "name": "any",
+                "parent_external_id": "P2",
+                "parent_any_system": True,
+            }
+        )
+        self.process()
+        self.assertEqual((own_only.state, any_system.state), ("parked", "parked"))
+        self.assertEqual(own_only.wait_system_id, self.system)
+        self.assertFalse(any_system.wait_system_id, "waits on any system")
+        # Another system (the HRIS, say) brings the parent.
+        parent = self.Record.create({"name": "parent", "external_id": "P2"})
+        self.env["pss.binding"]._bind_many(
+            other, "pss.test.record", [{"external_id": "P2", "res_id": parent.id}]
+        )
+        self.assertEqual(any_system.state, "pending", "released by the binding")
+        self.assertEqual(own_only.state, "parked", "still waits on its own system")
+        self.process()
+        self.assertEqual(any_system.state, "done")
+        self.assertEqual(self.records("C3").parent_id, parent)
+        self.assertEqual(own_only.state, "parked")
+
     def test_business_hold_parks_with_a_reason_and_waits_for_a_person(self):
         message = self.enqueue({"external_id": "H1", "name": "h", "behaviour": "hold"})
         self.process()

@@ -67,10 +67,18 @@ class PssBatch:
             raise TypeError("batch.fail() takes a PssError")
         self.failures[message.id] = error
 
-    def park(self, message, reason, model, external_id):
+    def park(self, message, reason, model, external_id, any_system=False):
+        """Park until ``external_id`` of ``model`` is bound by this system
+        (or by any system with ``any_system=True``)."""
         self.fail(
             message,
-            PssDependencyError(reason, model, external_id, system_id=self.system.id),
+            PssDependencyError(
+                reason,
+                model,
+                external_id,
+                system_id=self.system.id,
+                any_system=any_system,
+            ),
         )
 
     def hold(self, message, reason):

@@ -51,12 +51,19 @@ class PssHoldError(PssError):
 
 
 class PssDependencyError(PssError):
-    """Waiting for ``external_id`` of ``model`` to be bound for ``system_id``."""
+    """Waiting for ``external_id`` of ``model`` to be bound.
+
+    By default the binding must come from ``system_id`` (the message's own
+    system when None). With ``any_system=True`` a binding from any system
+    releases it: for records several systems share by external id, such as
+    resources the HRIS creates and the PSA refers to.
+    """
 
     category = "dependency"
 
-    def __init__(self, message, model, external_id, system_id=None):
+    def __init__(self, message, model, external_id, system_id=None, any_system=False):
         super().__init__(message)
         self.model = model
         self.external_id = str(external_id)
         self.system_id = system_id
+        self.any_system = any_system

@@ -39,7 +39,10 @@ class PssBinding(models.Model):
         self.env.cr.execute(
             """
             CREATE INDEX IF NOT EXISTS pss_binding_record_idx
-                ON pss_binding (res_model, res_id)
+                ON pss_binding (res_model, res_id);
+            -- _resolve_any: the same external id bound by any system.
+            CREATE INDEX IF NOT EXISTS pss_binding_model_external_idx
+                ON pss_binding (res_model, external_id)
             """
         )
 
@@ -71,6 +74,29 @@ class PssBinding(models.Model):
             WHERE system_id = %s AND res_model = %s AND external_id IN %s
             """,
             [system.id, model, tuple(external_ids)],
+        )
+        return dict(self.env.cr.fetchall())
+
+    @api.model
+    def _resolve_any(self, system, model, external_ids):
+        """{external id: record id} bound by ``system``, else by any other.
+
+        For records several systems name with the same external id (the HRIS
+        creates resources the PSA refers to; the CRM creates engagements the
+        PSA books time on). One query; the system's own binding wins.
+        """
+        external_ids = list({str(e) for e in external_ids if e})
+        if not external_ids:
+            return {}
+        self.flush_model()
+        self.env.cr.execute(
+            """
+            SELECT DISTINCT ON (external_id) external_id, res_id
+              FROM pss_binding
+             WHERE res_model = %s AND external_id IN %s
+             ORDER BY external_id, (system_id = %s) DESC, id
+            """,
+            [model, tuple(external_ids), system.id],
         )
         return dict(self.env.cr.fetchall())
 

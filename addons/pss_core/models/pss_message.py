@@ -156,7 +156,12 @@ class PssMessage(models.Model):
     error_details = fields.Json(readonly=True)
     note = fields.Text(readonly=True, help="What the handler noted, e.g. a conflict.")
     park_reason = fields.Char(readonly=True)
-    wait_system_id = fields.Many2one("pss.system", readonly=True)
+    wait_system_id = fields.Many2one(
+        "pss.system",
+        readonly=True,
+        help="The system whose binding releases this parked message; empty "
+        "while it waits on a binding from any system.",
+    )
     wait_model = fields.Char(readonly=True)
     wait_external_id = fields.Char(readonly=True)
     occurred_at = fields.Datetime(readonly=True)
@@ -214,8 +219,9 @@ class PssMessage(models.Model):
                   AND state IN ('pending', 'running', 'retrying', 'parked');
             CREATE INDEX IF NOT EXISTS pss_message_lease_idx
                 ON pss_message (lease_expires_at) WHERE state = 'running';
-            CREATE INDEX IF NOT EXISTS pss_message_waiting_idx
-                ON pss_message (wait_system_id, wait_model, wait_external_id)
+            DROP INDEX IF EXISTS pss_message_waiting_idx;
+            CREATE INDEX IF NOT EXISTS pss_message_waiting_for_idx
+                ON pss_message (wait_model, wait_external_id)
                 WHERE state = 'parked';
             CREATE INDEX IF NOT EXISTS pss_message_retention_idx
                 ON pss_message (system_id, finished_at)
@@ -581,7 +587,8 @@ class PssMessage(models.Model):
               FROM pss_binding b
              WHERE m.state = 'parked'
                AND m.wait_model IS NOT NULL
-               AND b.system_id = m.wait_system_id
+               -- no wait system: a binding from any system releases it
+               AND (m.wait_system_id IS NULL OR b.system_id = m.wait_system_id)
                AND b.res_model = m.wait_model
                AND b.external_id = m.wait_external_id
                %s
@@ -942,7 +949,9 @@ class PssMessage(models.Model):
             vals.update(
                 state="parked",
                 park_reason=message,
-                wait_system_id=error.system_id or system.id,
+                wait_system_id=False
+                if getattr(error, "any_system", False)
+                else (error.system_id or system.id),
                 wait_model=error.model,
                 wait_external_id=error.external_id,
             )

@@ -39,14 +39,12 @@ class PssHandlerExpenseApproved(models.AbstractModel):
         system = batch.system
         items = list(batch)
         company = self.env.company
-        approved = self.env["pss.handler.timesheet.approved"]
-        done = self.env["pss.binding"]._resolve(
-            system, EXPENSE, [d.external_id for _m, d in items]
-        )
-        employee_ids = approved._pss_resolve_any(
+        binding = self.env["pss.binding"]
+        done = binding._resolve(system, EXPENSE, [d.external_id for _m, d in items])
+        employee_ids = binding._resolve_any(
             system, EMPLOYEE, {d.resource_external_id for _m, d in items}
         )
-        project_ids = approved._pss_resolve_any(
+        project_ids = binding._resolve_any(
             system,
             PROJECT,
             {d.engagement_external_id for _m, d in items if d.engagement_external_id},
@@ -88,6 +86,7 @@ class PssHandlerExpenseApproved(models.AbstractModel):
                     _("Engagement %s is not known yet.", data.engagement_external_id),
                     PROJECT,
                     data.engagement_external_id,
+                    any_system=True,
                 )
                 continue
             if problems:
@@ -106,6 +105,7 @@ class PssHandlerExpenseApproved(models.AbstractModel):
                     _("Resource %s is not known yet.", data.resource_external_id),
                     EMPLOYEE,
                     data.resource_external_id,
+                    any_system=True,
                 )
                 continue
             employee = employees.browse(employee_id)

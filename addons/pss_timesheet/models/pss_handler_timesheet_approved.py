@@ -62,25 +62,6 @@ class PssHandlerTimesheetApproved(models.AbstractModel):
     # Lookups
     # ------------------------------------------------------------------
     @api.model
-    def _pss_resolve_any(self, system, model, external_ids):
-        """{external id: record id}: bound by this system, else by any other
-        (resources come from the HRIS, engagements from the CRM)."""
-        external_ids = list({e for e in external_ids if e})
-        if not external_ids:
-            return {}
-        self.env["pss.binding"].flush_model()
-        self.env.cr.execute(
-            """
-            SELECT DISTINCT ON (external_id) external_id, res_id
-              FROM pss_binding
-             WHERE res_model = %s AND external_id IN %s
-             ORDER BY external_id, (system_id = %s) DESC, id
-            """,
-            [model, tuple(external_ids), system.id],
-        )
-        return dict(self.env.cr.fetchall())
-
-    @api.model
     def _pss_queued(self, prefix, external_ids):
         """{external id: system id} of entities whose creating event is still
         in the queue (pending, running, retrying or parked)."""
@@ -113,20 +94,16 @@ class PssHandlerTimesheetApproved(models.AbstractModel):
         items = list(batch)
         lines = [line for _m, data in items for line in data.lines]
         binding = self.env["pss.binding"]
-        employee_ids = self._pss_resolve_any(
+        employee_ids = binding._resolve_any(
             system, EMPLOYEE, {line.resource_external_id for line in lines}
         )
-        project_ids = self._pss_resolve_any(
+        project_ids = binding._resolve_any(
             system, PROJECT, {line.engagement_external_id for line in lines}
         )
         versions = binding._versions(system, LINE, [line.external_id for line in lines])
         queued_projects = self._pss_queued(
             "engagement",
             {e.engagement_external_id for e in lines} - set(project_ids),
-        )
-        queued_resources = self._pss_queued(
-            "resource",
-            {e.resource_external_id for e in lines} - set(employee_ids),
         )
         employees = (
             self.env[EMPLOYEE]
@@ -148,7 +125,6 @@ class PssHandlerTimesheetApproved(models.AbstractModel):
             "tasks": tasks,
             "locks": locks,
             "queued_projects": queued_projects,
-            "queued_resources": queued_resources,
         }
         # Employee rate maps of the projects, read once (sale_timesheet would
         # search them once per timesheet).
@@ -438,11 +414,6 @@ class PssHandlerTimesheetApproved(models.AbstractModel):
             dates=", ".join(sorted({str(line.date) for line in waiting})),
         )
 
-    def _pss_wait_system(self, key, ctx, system):
-        model, external_id = key
-        queued = ctx["queued_projects"] if model == PROJECT else ctx["queued_resources"]
-        return queued.get(external_id) or system.id
-
     def _pss_defer_self(self, batch, message, key, waiting, ctx):
         if key == LOCKED:
             batch.hold(message, self._pss_lock_reason(waiting, ctx))
@@ -454,7 +425,9 @@ class PssHandlerTimesheetApproved(models.AbstractModel):
                 self._pss_wait_reason(key, waiting),
                 model,
                 external_id,
-                system_id=self._pss_wait_system(key, ctx, batch.system),
+                # Resources and engagements resolve from any system (see
+                # pss.binding._resolve_any), so any system's binding releases.
+                any_system=True,
             ),
         )
 

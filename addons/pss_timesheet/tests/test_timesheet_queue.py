@@ -151,6 +151,28 @@ class TestApprovedTime(TimesheetCase):
         self.assertDone(child)
         self.assertEqual(self.timesheets([waiting[0]["external_id"]]).unit_amount, 3.0)
 
+    def test_time_waits_for_a_resource_another_system_brings(self):
+        """The PSA books time for a resource only the HRIS knows (here the
+        CRM system stands in for it): the waiting line applies when the
+        other system's resource.upserted binds it."""
+        newcomer = unique("R-HRIS-")
+        line = self.line(unique("L-"), newcomer, self.eng, hours="6")
+        message = self.approve([line])
+        self.assertEqual(message.state, "parked")
+        self.assertFalse(message.wait_system_id, "waits on any system")
+        self.assertIn(newcomer, message.park_reason)
+        self.post(
+            self.crm, "resource.upserted", self.resource(newcomer), self.company_de
+        )
+        self.process()
+        self.assertDone(message)
+        timesheet = self.timesheets([line["external_id"]])
+        self.assertEqual(timesheet.unit_amount, 6.0)
+        employee = self.env["pss.binding"]._resolve_records(
+            self.crm, "hr.employee", [newcomer]
+        )[newcomer]
+        self.assertEqual(timesheet.employee_id, employee)
+
     def test_cost_in_force_on_the_date_and_never_rewritten(self):
         before = self.line(unique("L-"), self.res, self.eng, date="2026-05-31")
         self.approve([before])

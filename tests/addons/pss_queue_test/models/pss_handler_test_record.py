@@ -14,6 +14,8 @@ class TestRecordPayload(StrictModel):
     version: int = Field(default=1, ge=1)
     amount: Amount = 0
     parent_external_id: ExternalId | None = None
+    # The parent may be bound by any system (resolve and wait across systems).
+    parent_any_system: bool = False
     behaviour: Literal["ok", "transient", "data", "internal", "hold", "sleep"] = "ok"
     sleep: float = 0
     secret: str | None = Field(default=None, json_schema_extra={"sensitive": True})
@@ -41,7 +43,22 @@ class PssHandlerTestRecord(models.AbstractModel):
         parents = binding._resolve(
             system,
             "pss.test.record",
-            [d.parent_external_id for _m, d in items if d.parent_external_id],
+            [
+                d.parent_external_id
+                for _m, d in items
+                if d.parent_external_id and not d.parent_any_system
+            ],
+        )
+        parents.update(
+            binding._resolve_any(
+                system,
+                "pss.test.record",
+                [
+                    d.parent_external_id
+                    for _m, d in items
+                    if d.parent_external_id and d.parent_any_system
+                ],
+            )
         )
         to_create, creators = [], []
         updates = []
@@ -71,6 +88,7 @@ class PssHandlerTestRecord(models.AbstractModel):
                     f"waiting for parent {data.parent_external_id}",
                     "pss.test.record",
                     data.parent_external_id,
+                    any_system=data.parent_any_system,
                 )
                 continue
             vals = {
