@@ -15,5 +15,12 @@ else
     echo "demo.sh: installing/updating $ADDONS in $DB"
     odoo_install "$DB" "$ADDONS" -u "$ADDONS"
 fi
+# Odoo installs a module "without demo data" (a warning) when its demo data
+# fails to load; a demo without its data is a failed demo.
+loaded=$(psql_env psql -d "$DB" -Atc "SELECT demo FROM ir_module_module WHERE name = 'pss_demo'")
+if [[ "$loaded" != "t" ]]; then
+    echo "demo.sh: pss_demo's demo data did not load (see the traceback above)" >&2
+    exit 1
+fi
 echo "demo.sh: Odoo on http://localhost:${PSS_HTTP_PORT:-8069} (admin/admin), Ctrl-C stops"
 exec "$PYTHON" -m odoo -c "$CONF" -d "$DB" --db-filter="^$DB\$" --log-level=info

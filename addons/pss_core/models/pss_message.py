@@ -657,11 +657,15 @@ class PssMessage(models.Model):
             # The batch's own work is rolled back (its messages stay leased
             # and lease recovery gives them back); the run says why it ended.
             self.env.cr.rollback()
-            run._close(summary, error=f"{type(error).__name__}: {error}")
+            run._close(
+                summary,
+                error=f"{type(error).__name__}: {error}",
+                seconds=time.monotonic() - started,
+            )
             self.env.cr.commit()  # pylint: disable=invalid-commit
             raise
         if run:
-            run._close(summary)
+            run._close(summary, seconds=time.monotonic() - started)
             if commit:
                 self.env.cr.commit()  # pylint: disable=invalid-commit
         summary["seconds"] = round(time.monotonic() - started, 3)

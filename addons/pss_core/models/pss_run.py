@@ -49,7 +49,7 @@ class PssRun(models.Model):
     worker = fields.Char(readonly=True, help="host:pid:thread of the worker.")
     started_at = fields.Datetime(readonly=True, required=True)
     finished_at = fields.Datetime(readonly=True)
-    duration = fields.Float(string="Duration (s)", readonly=True, digits=(16, 1))
+    duration = fields.Float(string="Duration (s)", readonly=True, digits=(16, 2))
     counts = fields.Json(readonly=True)
     summary = fields.Char(readonly=True)
     claimed_count = fields.Integer(string="Claimed", readonly=True)
@@ -100,14 +100,18 @@ class PssRun(models.Model):
         self.ensure_one()
         self.sudo().write(self._count_vals(counts))
 
-    def _close(self, counts, error=None):
+    def _close(self, counts, error=None, seconds=None):
+        """Finish the run; ``seconds`` is its measured duration (datetimes
+        are stored to the second, too coarse for most runs)."""
         self.ensure_one()
         now = fields.Datetime.now()
+        if seconds is None:
+            seconds = (now - self.started_at).total_seconds()
         vals = self._count_vals(counts)
         vals.update(
             state="failed" if error else "done",
             finished_at=now,
-            duration=max((now - self.started_at).total_seconds(), 0.0),
+            duration=max(seconds, 0.0),
             error=error or False,
         )
         self.sudo().write(vals)
