@@ -12,6 +12,20 @@ ADDONS="$ODOO_ADDONS,$ROOT/addons"
 if [[ "$MODE" == "test" ]]; then
     ADDONS="$ADDONS,$ROOT/tests/addons"
 fi
+# The test server gets its own free port (a demo may be serving on 8069:
+# HTTP tests must never talk to it).
+free_port() {
+    local port="$1"
+    while (echo >"/dev/tcp/127.0.0.1/$port") >/dev/null 2>&1; do
+        port=$((port + 1))
+    done
+    echo "$port"
+}
+if [[ "$MODE" == "test" ]]; then
+    HTTP_PORT="${PSS_TEST_HTTP_PORT:-$(free_port 18069)}"
+else
+    HTTP_PORT="${PSS_HTTP_PORT:-8069}"
+fi
 mkdir -p "$ROOT/.pss"
 CONF="$ROOT/.pss/odoo-$MODE.conf"
 cat >"$CONF" <<CONF
@@ -23,7 +37,7 @@ db_port = $PORT
 db_user = ${PSS_DB_USER:-pss}
 db_password = ${PSS_DB_PASSWORD:-pss}
 admin_passwd = ${PSS_ADMIN_PASSWD:-admin}
-http_port = ${PSS_HTTP_PORT:-8069}
+http_port = $HTTP_PORT
 http_interface = ${PSS_HTTP_INTERFACE:-127.0.0.1}
 list_db = False
 max_cron_threads = 2
