@@ -1,11 +1,15 @@
 #!/usr/bin/env python3
-"""Queue throughput next to a raw ORM batch create of the same records.
+"""Queue throughput next to the two baselines DESIGN §6 names.
 
     python3 tests/bench/bench_queue.py --config .pss/odoo-test.conf --db pss_bench
 
 Needs a database with pss_core and the test addon pss_queue_test installed
-(`make bench` prepares one). Everything runs in one transaction that is rolled
-back, so the database is left as it was. Prints one JSON line per figure.
+(`make bench` prepares one). The queue and the raw ORM batch create of the
+same records run in one transaction that is rolled back. The JSON-RPC
+baseline (one ``create`` per call on a real Odoo HTTP server, what an
+integration script does) needs committed fixtures: it commits a company, a
+user and a system, and removes them and its records afterwards. Prints one
+JSON line.
 """
 
 import json
@@ -17,7 +21,7 @@ import odoo
 from odoo import SUPERUSER_ID, api
 
 
-def setup_fixtures(env, tag):
+def setup_fixtures(env, tag, password=None):
     company = env["res.company"].create(
         {"name": f"Bench {tag}", "pss_entity_code": tag}
     )
@@ -31,6 +35,7 @@ def setup_fixtures(env, tag):
                 "groups_id": [(6, 0, [env.ref("pss_core.group_pss_integration").id])],
                 "company_ids": [(6, 0, company.ids)],
                 "company_id": company.id,
+                **({"password": password} if password else {}),
             }
         )
     )
@@ -85,8 +90,45 @@ def bench_raw_orm(env, count, tag):
     return benchlib.measure(env, lambda: records.create(vals))
 
 
+def bench_jsonrpc(args, registry, count, tag):
+    """One create per JSON-RPC call as the technical user, on a real server."""
+    password = f"bench-{tag}"
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        company, user, system = setup_fixtures(env, tag, password=password)
+        ids = company.id, user.id, system.id, user.login
+    vals = [
+        {"name": f"n{i}", "external_id": f"{tag}-{i}", "amount": i}
+        for i in range(count)
+    ]
+    try:
+        with benchlib.odoo_server(args.config, args.db) as url:
+            return benchlib.jsonrpc_create_one_per_call(
+                url,
+                args.db,
+                ids[3],
+                password,
+                "pss.test.record",
+                vals,
+                {"allowed_company_ids": [ids[0]]},
+            )
+    finally:
+        with registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            cr.execute("DELETE FROM pss_test_record WHERE company_id = %s", [ids[0]])
+            env["pss.system"].browse(ids[2]).unlink()
+            env["res.users"].browse(ids[1]).unlink()
+            env["res.company"].browse(ids[0]).unlink()
+
+
 def main():
     parser = benchlib.parser(__doc__, 5000)
+    parser.add_argument(
+        "--rpc-count",
+        type=int,
+        default=500,
+        help="records created one per JSON-RPC call (it is linear)",
+    )
     args = parser.parse_args()
     odoo.tools.config.parse_config(["-c", args.config, "-d", args.db])
     registry = odoo.registry(args.db)
@@ -96,6 +138,8 @@ def main():
         raw_s, raw_q = bench_raw_orm(env, args.count, f"R{tag}")
         queue_s, queue_q = bench_queue(env, args.count, f"Q{tag}")
         cr.rollback()
+    rpc = bench_jsonrpc(args, registry, args.rpc_count, f"J{tag}")
+    queue_rate = args.count / queue_s
     result = {
         "benchmark": "queue.test_record",
         "messages": args.count,
@@ -105,6 +149,8 @@ def main():
         "baseline_records_per_s": round(args.count / raw_s, 1),
         "baseline_queries_per_record": round(raw_q / args.count, 3),
         "ratio_to_baseline": round((args.count / queue_s) / (args.count / raw_s), 3),
+        "baseline_jsonrpc": dict(rpc, name="jsonrpc_create_one_per_call"),
+        "ratio_to_jsonrpc": round(queue_rate / rpc["value"], 1),
     }
     print(json.dumps(result))
 

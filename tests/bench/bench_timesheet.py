@@ -20,6 +20,12 @@ JSON line per figure:
   an integrator scripting JSON-RPC does (without the HTTP round trips, so
   real JSON-RPC is slower still). Measured on ``single-count`` lines (it is
   linear) and reported as lines/s.
+- ``baseline_jsonrpc_one_per_call``: the real thing, on an Odoo HTTP server:
+  one ``account.analytic.line`` create per JSON-RPC call (``rpc-count``
+  lines) on a plain project of the main company (no sale order, so cheaper
+  per line than the engagement's T&M project: the comparison favours the
+  baseline). Its project, employee and user are committed (the server is
+  another process) and removed afterwards with its timesheets.
 """
 
 import json
@@ -168,6 +174,65 @@ def raw_orm(env, fx, datas, one_by_one):
     return benchlib.measure(env, run)
 
 
+def bench_jsonrpc(args, registry, count, tag):
+    password = f"bench-{tag}"
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        company = env.ref("base.main_company")
+        user = (
+            env["res.users"]
+            .with_context(no_reset_password=True)
+            .create(
+                {
+                    "name": f"bench rpc {tag}",
+                    "login": f"bench_rpc_{tag}",
+                    "password": password,
+                    "groups_id": [
+                        (6, 0, [env.ref("hr_timesheet.group_hr_timesheet_approver").id])
+                    ],
+                    "company_ids": [(6, 0, company.ids)],
+                    "company_id": company.id,
+                }
+            )
+        )
+        employee = env["hr.employee"].create(
+            {"name": f"bench rpc {tag}", "company_id": company.id}
+        )
+        project = env["project.project"].create(
+            {"name": f"bench rpc {tag}", "company_id": company.id}
+        )
+        ids = user.id, user.login, employee.id, project.id, company.id
+    first = date(2026, 1, 5)
+    vals = [
+        {
+            "name": f"rpc line {i}",
+            "date": str(first + timedelta(days=i % 300)),
+            "unit_amount": 1.5,
+            "project_id": ids[3],
+            "employee_id": ids[2],
+        }
+        for i in range(count)
+    ]
+    try:
+        with benchlib.odoo_server(args.config, args.db) as url:
+            return benchlib.jsonrpc_create_one_per_call(
+                url,
+                args.db,
+                ids[1],
+                password,
+                "account.analytic.line",
+                vals,
+                {"allowed_company_ids": [ids[4]]},
+            )
+    finally:
+        with registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            env["account.analytic.line"].search([("project_id", "=", ids[3])]).unlink()
+            env["project.project"].browse(ids[3]).unlink()
+            env["hr.employee"].browse(ids[2]).unlink()
+            env["res.users"].browse(ids[0]).unlink()
+
+
 def figure(name, count, seconds, queries, **extra):
     return {
         "benchmark": "timesheet.approved",
@@ -183,6 +248,7 @@ def figure(name, count, seconds, queries, **extra):
 def main():
     parser = benchlib.parser(__doc__, 10000)
     parser.add_argument("--single-count", type=int, default=1000)
+    parser.add_argument("--rpc-count", type=int, default=500)
     args = parser.parse_args()
     odoo.tools.config.parse_config(["-c", args.config, "-d", args.db])
     registry = odoo.registry(args.db)
@@ -210,6 +276,7 @@ def main():
         single = min(args.single_count, count)
         single_s, single_q = raw_orm(env, fx, lines(fx, single, f"S{tag}"), True)
         cr.rollback()
+    rpc = bench_jsonrpc(args, registry, args.rpc_count, tag)
     queue_rate = count / queue_s
     print(json.dumps(figure("queue", count, queue_s, queue_q)))
     print(
@@ -232,6 +299,19 @@ def main():
                 single_q,
                 queue_times_baseline=round(queue_rate / (single / single_s), 1),
             )
+        )
+    )
+    print(
+        json.dumps(
+            {
+                "benchmark": "timesheet.approved",
+                "measure": "baseline_jsonrpc_one_per_call",
+                "lines": rpc["requests"],
+                "lines_per_s": rpc["value"],
+                "p50_ms": rpc["p50_ms"],
+                "p95_ms": rpc["p95_ms"],
+                "queue_times_baseline": round(queue_rate / rpc["value"], 1),
+            }
         )
     )
 

@@ -5,6 +5,10 @@ module is importable beside them.
 """
 
 import argparse
+import contextlib
+import statistics
+import subprocess
+import sys
 import time
 
 
@@ -25,3 +29,115 @@ def measure(env, func):
     func()
     env.flush_all()
     return time.perf_counter() - started, env.cr.sql_log_count - queries
+
+
+# -- Odoo's JSON-RPC, what integrators do today --------------------------------
+def free_port():
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def percentile(values, fraction):
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
+    return ordered[index]
+
+
+@contextlib.contextmanager
+def odoo_server(config, db):
+    """An Odoo HTTP server on ``db`` in a subprocess (one worker, no cron);
+    yields its base URL. Fixtures it must see have to be committed first."""
+    import requests
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "odoo",
+            "-c",
+            config,
+            "-d",
+            db,
+            f"--db-filter=^{db}$",
+            "--workers=0",
+            "--max-cron-threads=0",
+            "--http-interface=127.0.0.1",
+            f"--http-port={port}",
+            "--log-level=warn",
+        ]
+    )
+    try:
+        deadline = time.time() + 120
+        while True:
+            with contextlib.suppress(requests.RequestException):
+                if requests.get(f"{url}/web/health", timeout=5).status_code == 200:
+                    break
+            if server.poll() is not None:
+                raise RuntimeError("the Odoo server exited")
+            if time.time() > deadline:
+                raise RuntimeError("the Odoo server did not answer in 120 s")
+            time.sleep(0.5)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+def jsonrpc_create_one_per_call(url, db, login, password, model, vals_list, context):
+    """``create`` one record per JSON-RPC call (``/jsonrpc``, execute_kw), as
+    an integration script does; returns a figure dict with records/s and the
+    p50/p95 latency of a call."""
+    import requests
+
+    session = requests.Session()
+
+    def call(service, method, *args):
+        response = session.post(
+            f"{url}/jsonrpc",
+            json={
+                "jsonrpc": "2.0",
+                "method": "call",
+                "params": {"service": service, "method": method, "args": args},
+            },
+            timeout=60,
+        )
+        response.raise_for_status()
+        body = response.json()
+        if "error" in body:
+            raise RuntimeError(body["error"]["data"]["message"])
+        return body["result"]
+
+    uid = call("common", "login", db, login, password)
+    if not uid:
+        raise RuntimeError(f"JSON-RPC login of {login} failed")
+    durations = []
+    for vals in vals_list:
+        started = time.perf_counter()
+        call(
+            "object",
+            "execute_kw",
+            db,
+            uid,
+            password,
+            model,
+            "create",
+            [vals],
+            {"context": context},
+        )
+        durations.append(time.perf_counter() - started)
+    total = sum(durations)
+    return {
+        "value": round(len(durations) / total, 1),
+        "unit": "records/s",
+        "p50_ms": round(statistics.median(durations) * 1000, 2),
+        "p95_ms": round(percentile(durations, 0.95) * 1000, 2),
+        "requests": len(durations),
+    }
