@@ -228,6 +228,7 @@ class PssHandlerTimesheetApproved(models.AbstractModel):
             "rejected": [],
             "unchanged": [],
             "moved": 0,
+            "no_task": [],
             "deferred": defaultdict(list),
         }
         for line in data.lines:
@@ -303,6 +304,8 @@ class PssHandlerTimesheetApproved(models.AbstractModel):
                     outcome["deferred"][LOCKED].append(line)
                     continue
             vals = self._pss_line_vals(line, on_date, project, employee, ctx)
+            if line.task and not vals["task_id"]:
+                outcome["no_task"].append(line.task)
             if timesheet is not None:
                 for key in ("project_id", "employee_id", "company_id"):
                     if timesheet[key].id == vals[key]:
@@ -388,6 +391,17 @@ class PssHandlerTimesheetApproved(models.AbstractModel):
                 _(
                     "%s in a locked period, held for finance",
                     len(outcome["deferred"][LOCKED]),
+                )
+            )
+        if outcome["no_task"]:
+            names = sorted(set(outcome["no_task"]))
+            parts.append(
+                _(
+                    "%(count)s recorded without a task: the project has no task "
+                    "named %(names)s",
+                    count=len(outcome["no_task"]),
+                    names=", ".join(repr(n) for n in names[:5])
+                    + (" …" if len(names) > 5 else ""),
                 )
             )
         return ", ".join(parts)

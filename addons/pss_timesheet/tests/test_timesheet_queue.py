@@ -151,6 +151,22 @@ class TestApprovedTime(TimesheetCase):
         self.assertDone(child)
         self.assertEqual(self.timesheets([waiting[0]["external_id"]]).unit_amount, 3.0)
 
+    def test_task_by_name_and_an_unknown_task_said_on_the_message(self):
+        project = self.bound(self.psa, "project.project", self.eng)
+        task = self.env["project.task"].create(
+            {"name": "Discovery workshop", "project_id": project.id}
+        )
+        known = self.line(unique("L-"), self.res, self.eng, task="Discovery workshop")
+        unknown = self.line(unique("L-"), self.res, self.eng, task="Typo task")
+        message = self.approve([known, unknown])
+        self.assertDone(message)
+        self.assertEqual(self.timesheets([known["external_id"]]).task_id, task)
+        orphan = self.timesheets([unknown["external_id"]])
+        self.assertEqual(orphan.unit_amount, 2.5, "the time is kept")
+        self.assertFalse(orphan.task_id)
+        self.assertIn("1 recorded without a task", message.note)
+        self.assertIn("'Typo task'", message.note)
+
     def test_time_waits_for_a_resource_another_system_brings(self):
         """The PSA books time for a resource only the HRIS knows (here the
         CRM system stands in for it): the waiting line applies when the
