@@ -31,13 +31,12 @@ import hmac
 import json
 import os
 import shutil
-import socket
-import statistics
 import subprocess
 import sys
 import time
 import uuid
 
+import benchlib
 import requests
 
 ADDONS = "pss_core,pss_queue_test,pss_api"
@@ -103,29 +102,6 @@ def parse_args():
     return parser.parse_args()
 
 
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def percentile(values, fraction):
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
-    return ordered[index]
-
-
-def timing(durations, count, unit):
-    total = sum(durations)
-    return {
-        "value": round(count / total, 1),
-        "unit": unit,
-        "p50_ms": round(statistics.median(durations) * 1000, 2),
-        "p95_ms": round(percentile(durations, 0.95) * 1000, 2),
-        "requests": len(durations),
-    }
-
-
 def sign(secret, body):
     timestamp = int(time.time())
     mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
@@ -138,7 +114,7 @@ class Bench:
         self.tag = uuid.uuid4().hex[:8]
         self.throwaway = not args.db
         self.db = args.db or f"pss_bench_api_{self.tag}"
-        self.port = free_port()
+        self.port = benchlib.free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.server = None
         self.fixtures = {}
@@ -460,10 +436,10 @@ class Bench:
                 for n in range(args.batches)
             ]
         rpc_figure = dict(
-            timing(rpc, len(rpc), "records/s"),
+            benchlib.timing(rpc, len(rpc), "records/s"),
             name="jsonrpc_res_partner_create_one_per_call",
         )
-        single_figure = timing(single, len(single), "events/s")
+        single_figure = benchlib.timing(single, len(single), "events/s")
         ratio = round(single_figure["value"] / rpc_figure["value"], 2)
         print(
             json.dumps(
@@ -480,9 +456,9 @@ class Bench:
             ),
             flush=True,
         )
-        batch_figure = timing(batches, len(batches) * 500, "events/s")
+        batch_figure = benchlib.timing(batches, len(batches) * 500, "events/s")
         rpc_batch_figure = dict(
-            timing(rpc_batch, len(rpc_batch) * 500, "records/s"),
+            benchlib.timing(rpc_batch, len(rpc_batch) * 500, "records/s"),
             name="jsonrpc_res_partner_create_500_per_call",
         )
         print(
@@ -513,7 +489,7 @@ class Bench:
             single = [
                 self.post(session, self.envelope(i, "one2")) for i in range(args.single)
             ]
-        figure = timing(single, len(single), "events/s")
+        figure = benchlib.timing(single, len(single), "events/s")
         ratio = round(figure["value"] / figures["rpc"]["value"], 2)
         print(
             json.dumps(
@@ -554,7 +530,7 @@ def measure_cron_wakeup(count):
         connection.commit()
         connection.close()
         durations.append(time.perf_counter() - started)
-    return timing(durations, count, "connections/s")
+    return benchlib.timing(durations, count, "connections/s")
 
 
 def main():

@@ -102,16 +102,15 @@ def bench_jsonrpc(args, registry, count, tag):
         for i in range(count)
     ]
     try:
-        with benchlib.odoo_server(args.config, args.db) as url:
-            return benchlib.jsonrpc_create_one_per_call(
-                url,
-                args.db,
-                ids[3],
-                password,
-                "pss.test.record",
-                vals,
-                {"allowed_company_ids": [ids[0]]},
-            )
+        return benchlib.jsonrpc_baseline(
+            args.config,
+            args.db,
+            ids[3],
+            password,
+            "pss.test.record",
+            vals,
+            {"allowed_company_ids": [ids[0]]},
+        )
     finally:
         with registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})

@@ -214,16 +214,15 @@ def bench_jsonrpc(args, registry, count, tag):
         for i in range(count)
     ]
     try:
-        with benchlib.odoo_server(args.config, args.db) as url:
-            return benchlib.jsonrpc_create_one_per_call(
-                url,
-                args.db,
-                ids[1],
-                password,
-                "account.analytic.line",
-                vals,
-                {"allowed_company_ids": [ids[4]]},
-            )
+        return benchlib.jsonrpc_baseline(
+            args.config,
+            args.db,
+            ids[1],
+            password,
+            "account.analytic.line",
+            vals,
+            {"allowed_company_ids": [ids[4]]},
+        )
     finally:
         with registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})

@@ -46,6 +46,17 @@ def percentile(values, fraction):
     return ordered[index]
 
 
+def timing(durations, count, unit):
+    """Rate (``count`` per second of ``durations``) and p50/p95 of a call."""
+    return {
+        "value": round(count / sum(durations), 1),
+        "unit": unit,
+        "p50_ms": round(statistics.median(durations) * 1000, 2),
+        "p95_ms": round(percentile(durations, 0.95) * 1000, 2),
+        "requests": len(durations),
+    }
+
+
 @contextlib.contextmanager
 def odoo_server(config, db):
     """An Odoo HTTP server on ``db`` in a subprocess (one worker, no cron);
@@ -133,11 +144,12 @@ def jsonrpc_create_one_per_call(url, db, login, password, model, vals_list, cont
             {"context": context},
         )
         durations.append(time.perf_counter() - started)
-    total = sum(durations)
-    return {
-        "value": round(len(durations) / total, 1),
-        "unit": "records/s",
-        "p50_ms": round(statistics.median(durations) * 1000, 2),
-        "p95_ms": round(percentile(durations, 0.95) * 1000, 2),
-        "requests": len(durations),
-    }
+    return timing(durations, len(durations), "records/s")
+
+
+def jsonrpc_baseline(config, db, login, password, model, vals_list, context):
+    """Start a server on ``db`` and time one JSON-RPC create per record."""
+    with odoo_server(config, db) as url:
+        return jsonrpc_create_one_per_call(
+            url, db, login, password, model, vals_list, context
+        )

@@ -8,6 +8,7 @@ import traceback
 import uuid
 from collections import defaultdict
 from datetime import timedelta
+from types import SimpleNamespace
 
 import psycopg2
 from psycopg2.extras import Json
@@ -635,23 +636,23 @@ class PssMessage(models.Model):
         worker = worker or worker_id()
         started = time.monotonic()
         summary = {"claimed": 0, "batches": 0}
-        opened = []  # the run's id, once a batch found work
+        job = SimpleNamespace(
+            direction=direction,
+            commit=commit,
+            limit=limit,
+            time_budget=time_budget,
+            now=now,
+            worker=worker,
+            system=system,
+            batch_size=batch_size,
+            summary=summary,
+            started=started,
+            run_ids=[],  # the run's id, once a batch found work
+        )
         try:
-            run = self._process_batches(
-                direction,
-                commit,
-                limit,
-                time_budget,
-                now,
-                worker,
-                system,
-                batch_size,
-                summary,
-                started,
-                opened,
-            )
+            run = self._process_batches(job)
         except Exception as error:
-            run = self.env["pss.run"].browse(opened)
+            run = self.env["pss.run"].browse(job.run_ids)
             if not (commit and run):
                 raise
             # The batch's own work is rolled back (its messages stay leased
@@ -671,32 +672,22 @@ class PssMessage(models.Model):
         summary["seconds"] = round(time.monotonic() - started, 3)
         return summary
 
-    def _process_batches(
-        self,
-        direction,
-        commit,
-        limit,
-        time_budget,
-        now,
-        worker,
-        system,
-        batch_size,
-        summary,
-        started,
-        opened,
-    ):
-        """The loop of _process_queue; returns the pss.run it opened, if any.
+    def _process_batches(self, job):
+        """The loop of _process_queue (``job`` holds its arguments, the running
+        summary and the run's id); returns the pss.run it opened, if any.
 
         The run record is created with the first batch that found work (an
         idle tick leaves no trace) and its counts are written with every
         batch, in the batch's own transaction.
         """
+        direction, commit, worker, now = job.direction, job.commit, job.worker, job.now
+        summary = job.summary
         run = self.env["pss.run"]
         first = True
         while True:
-            batch_limit = batch_size
-            if limit is not None:
-                batch_limit = min(batch_limit, limit - summary["claimed"])
+            batch_limit = job.batch_size
+            if job.limit is not None:
+                batch_limit = min(batch_limit, job.limit - summary["claimed"])
                 if batch_limit <= 0:
                     break
             if commit:
@@ -704,13 +695,15 @@ class PssMessage(models.Model):
             if first and direction == "in":
                 self._release_waiting()
             first = False
-            ids = self._claim(direction, batch_limit, worker, now=now, system=system)
+            ids = self._claim(
+                direction, batch_limit, worker, now=now, system=job.system
+            )
             if ids:
                 if not run:
                     run = run._start(
                         "inbound" if direction == "in" else "outbound", worker=worker
                     )
-                    opened.append(run.id)
+                    job.run_ids.append(run.id)
                 self._set_run(ids, run)
             # The queue worker commits on purpose, like OCA queue_job: a claim
             # must be visible to other workers before the apply starts, and
@@ -746,7 +739,7 @@ class PssMessage(models.Model):
                 summary["claimed"],
                 outcome,
             )
-            if time_budget and time.monotonic() - started > time_budget:
+            if job.time_budget and time.monotonic() - job.started > job.time_budget:
                 # Leave the cron slot to others; continue in a new run soon.
                 self._trigger_processing(direction)
                 break
