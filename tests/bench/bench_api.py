@@ -379,30 +379,20 @@ class Bench:
         return elapsed
 
     def rpc_create(self, session, vals):
-        payload = {
-            "jsonrpc": "2.0",
-            "method": "call",
-            "id": 1,
-            "params": {
-                "service": "object",
-                "method": "execute_kw",
-                "args": [
-                    self.db,
-                    self.fixtures["rpc_user"],
-                    self.fixtures["rpc_password"],
-                    "res.partner",
-                    "create",
-                    [vals],
-                ],
-            },
-        }
         started = time.perf_counter()
-        response = session.post(f"{self.url}/jsonrpc", json=payload, timeout=60)
-        elapsed = time.perf_counter() - started
-        answer = response.json()
-        if "error" in answer:
-            raise RuntimeError(json.dumps(answer["error"])[:500])
-        return elapsed
+        benchlib.jsonrpc_call(
+            session,
+            self.url,
+            "object",
+            "execute_kw",
+            self.db,
+            self.fixtures["rpc_user"],
+            self.fixtures["rpc_password"],
+            "res.partner",
+            "create",
+            [vals],
+        )
+        return time.perf_counter() - started
 
     def run(self):
         args = self.args

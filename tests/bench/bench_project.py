@@ -188,16 +188,9 @@ def main():
     args = parser.parse_args()
     odoo.tools.config.parse_config(["-c", args.config, "-d", args.db])
     registry = odoo.registry(args.db)
-    if "pss.handler.engagement.won" not in registry:
-        print(
-            json.dumps(
-                {
-                    "benchmark": "project.engagement_won",
-                    "skipped": True,
-                    "reason": "pss_project is not installed in this database",
-                }
-            )
-        )
+    if benchlib.skipped_unless(
+        registry, "pss.handler.engagement.won", "project.engagement_won", "pss_project"
+    ):
         return
     from odoo.addons.pss_project.tests.common import build_fixtures
 

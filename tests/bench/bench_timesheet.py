@@ -251,16 +251,12 @@ def main():
     args = parser.parse_args()
     odoo.tools.config.parse_config(["-c", args.config, "-d", args.db])
     registry = odoo.registry(args.db)
-    if "pss.handler.timesheet.approved" not in registry:
-        print(
-            json.dumps(
-                {
-                    "benchmark": "timesheet.approved",
-                    "skipped": True,
-                    "reason": "pss_timesheet is not installed in this database",
-                }
-            )
-        )
+    if benchlib.skipped_unless(
+        registry,
+        "pss.handler.timesheet.approved",
+        "timesheet.approved",
+        "pss_timesheet",
+    ):
         return
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})

@@ -6,6 +6,7 @@ module is importable beside them.
 
 import argparse
 import contextlib
+import json
 import statistics
 import subprocess
 import sys
@@ -19,6 +20,23 @@ def parser(doc, count):
     result.add_argument("--db", required=True)
     result.add_argument("--count", type=int, default=count)
     return result
+
+
+def skipped_unless(registry, model, benchmark, addon):
+    """Print the "skipped" line and return True when ``model`` (of ``addon``)
+    is not in the database the benchmark was pointed at."""
+    if model in registry:
+        return False
+    print(
+        json.dumps(
+            {
+                "benchmark": benchmark,
+                "skipped": True,
+                "reason": f"{addon} is not installed in this database",
+            }
+        )
+    )
+    return True
 
 
 def measure(env, func):
@@ -102,6 +120,24 @@ def odoo_server(config, db):
             server.kill()
 
 
+def jsonrpc_call(session, url, service, method, *args):
+    """One call to Odoo's ``/jsonrpc`` endpoint; its result, or RuntimeError."""
+    response = session.post(
+        f"{url}/jsonrpc",
+        json={
+            "jsonrpc": "2.0",
+            "method": "call",
+            "params": {"service": service, "method": method, "args": args},
+        },
+        timeout=60,
+    )
+    response.raise_for_status()
+    body = response.json()
+    if "error" in body:
+        raise RuntimeError(json.dumps(body["error"])[:500])
+    return body["result"]
+
+
 def jsonrpc_create_one_per_call(url, db, login, password, model, vals_list, context):
     """``create`` one record per JSON-RPC call (``/jsonrpc``, execute_kw), as
     an integration script does; returns a figure dict with records/s and the
@@ -111,20 +147,7 @@ def jsonrpc_create_one_per_call(url, db, login, password, model, vals_list, cont
     session = requests.Session()
 
     def call(service, method, *args):
-        response = session.post(
-            f"{url}/jsonrpc",
-            json={
-                "jsonrpc": "2.0",
-                "method": "call",
-                "params": {"service": service, "method": method, "args": args},
-            },
-            timeout=60,
-        )
-        response.raise_for_status()
-        body = response.json()
-        if "error" in body:
-            raise RuntimeError(body["error"]["data"]["message"])
-        return body["result"]
+        return jsonrpc_call(session, url, service, method, *args)
 
     uid = call("common", "login", db, login, password)
     if not uid:
