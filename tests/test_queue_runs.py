@@ -113,6 +113,17 @@ class TestQueueRuns(TransactionCase):
         self.assertGreaterEqual(run.counts["interrupted"], 1)
         self.assertIn(f"{len(recovered)} recovered", run.summary)
 
+    def test_recovery_run_counts_messages_that_ran_out_of_attempts(self):
+        message = self.enqueue("R8")
+        message.write({"attempts": self.system.internal_max_attempts - 1})
+        self.Message._claim("in", 10, "worker-killed", now=self.now)
+        before = self.last_run_id()
+        self.Message._cron_recover_leases(now=self.now + timedelta(hours=1))
+        self.assertEqual(message.state, "dead")
+        run = self.new_runs(before)
+        self.assertEqual(run.dead_count, 1)
+        self.assertIn("1 dead", run.summary)
+
     def test_a_live_run_is_not_marked_interrupted(self):
         live = self.Run._start("inbound", worker="worker-alive")
         self.Message._cron_recover_leases(now=self.now)

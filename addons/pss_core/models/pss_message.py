@@ -529,7 +529,13 @@ class PssMessage(models.Model):
 
     @api.model
     def _recover_leases(self, now=None):
-        """Give messages of lost workers (lease expired) back to the queue."""
+        """Give messages of lost workers (lease expired) back to the queue;
+        return their ids."""
+        return [message_id for message_id, _state in self._recover_lease_rows(now)]
+
+    @api.model
+    def _recover_lease_rows(self, now=None):
+        """_recover_leases, returning (id, new state) per recovered message."""
         now = now or fields.Datetime.now()
         self.flush_model()
         self.env.cr.execute(
@@ -569,7 +575,7 @@ class PssMessage(models.Model):
                 len(rows),
                 sum(1 for _id, state in rows if state == "dead"),
             )
-        return [row[0] for row in rows]
+        return rows
 
     @api.model
     def _release_waiting(self, system=None, model=None, external_ids=None):
@@ -1132,7 +1138,8 @@ class PssMessage(models.Model):
     @api.model
     def _cron_recover_leases(self, now=None):
         now = now or fields.Datetime.now()
-        recovered = self._recover_leases(now=now)
+        rows = self._recover_lease_rows(now=now)
+        recovered = [message_id for message_id, _state in rows]
         if recovered:
             self._trigger_processing("in")
             self._trigger_processing("out")
@@ -1144,12 +1151,11 @@ class PssMessage(models.Model):
             max(longest, 60) * 2, now=now
         )
         if recovered or interrupted:
-            dead = self.search_count([("id", "in", recovered), ("state", "=", "dead")])
             self.env["pss.run"]._record(
                 "recovery",
                 {
                     "recovered": len(recovered),
-                    "dead": dead,
+                    "dead": sum(1 for _id, state in rows if state == "dead"),
                     "interrupted": len(interrupted),
                 },
                 started_at=now,
