@@ -11,6 +11,7 @@ OUTCOME_LABELS = [
     ("dead", "dead"),
     ("cancelled", "cancelled"),
     ("skipped", "skipped"),
+    ("released", "given back unsent"),
     ("recovered", "recovered"),
     ("purged", "payloads purged"),
     ("runs_deleted", "old runs deleted"),

@@ -2,6 +2,8 @@
 
 Returns ``None`` when delivered, otherwise a :mod:`.errors` exception telling
 the queue what to do: retry (408, 429, 5xx, network) or dead (other 4xx).
+Timeouts and connection failures carry ``unreachable = True``: the queue
+counts them towards the receiver's circuit (see :mod:`.delivery`).
 """
 
 import email.utils
@@ -53,9 +55,13 @@ def send_event(
     try:
         response = http.post(url, data=body, headers=headers, timeout=timeout)
     except requests.Timeout as exc:
-        return PssTransientError(f"timeout after {timeout}s posting to {url}: {exc}")
+        error = PssTransientError(f"timeout after {timeout}s posting to {url}: {exc}")
+        error.unreachable = True
+        return error
     except requests.RequestException as exc:
-        return PssTransientError(f"cannot reach {url}: {exc.__class__.__name__}")
+        error = PssTransientError(f"cannot reach {url}: {exc.__class__.__name__}")
+        error.unreachable = True
+        return error
     status = response.status_code
     if 200 <= status < 300:
         return None

@@ -15,11 +15,12 @@ from psycopg2.extras import Json
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import SQL
+from odoo.tools import SQL, config
 
 from ..batch import PssBatch
 from ..cron_wakeup import schedule_wakeup
 from ..lib.backoff import full_jitter
+from ..lib.delivery import cron_time_budget, fits_budget
 from ..lib.errors import PssDataError, PssError
 from ..lib.masking import mask_payload, sensitive_paths
 
@@ -456,26 +457,14 @@ class PssMessage(models.Model):
         """
         now = now or fields.Datetime.now()
         self.flush_model()
-        system_clause = SQL("AND m.system_id = %s", system.id) if system else SQL()
+        if direction == "out":
+            claimable = self._claimable_outbound(limit, now, system)
+        else:
+            claimable = self._claimable_inbound(limit, now, system)
         self.env.cr.execute(
             SQL(
                 """
-                WITH claimable AS (
-                    SELECT m.id FROM pss_message m
-                    WHERE m.direction = %(direction)s
-                      AND m.state IN ('pending', 'retrying')
-                      AND (m.state = 'pending' OR m.next_attempt_at <= %(now)s)
-                      %(system_clause)s
-                      AND (m.sequence_scope IS NULL OR NOT EXISTS (
-                            SELECT 1 FROM pss_message p
-                            WHERE p.sequence_scope = m.sequence_scope
-                              AND p.id < m.id
-                              AND p.state IN
-                                  ('pending', 'running', 'retrying', 'parked')))
-                    ORDER BY m.id
-                    LIMIT %(limit)s
-                    FOR UPDATE OF m SKIP LOCKED
-                )
+                WITH claimable AS (%(claimable)s)
                 UPDATE pss_message m
                    SET state = 'running',
                        attempts = m.attempts + 1,
@@ -493,16 +482,76 @@ class PssMessage(models.Model):
                  WHERE m.id = ANY(ARRAY(SELECT c.id FROM claimable c))
              RETURNING m.id
                 """,
-                direction=direction,
+                claimable=claimable,
                 now=now,
-                limit=limit,
                 worker=worker,
-                system_clause=system_clause,
             )
         )
         ids = sorted(row[0] for row in self.env.cr.fetchall())
         self.invalidate_model()
         return ids
+
+    @staticmethod
+    def _claimable_head():
+        """Only the head of a sequence key may be claimed."""
+        return SQL(
+            """(m.sequence_scope IS NULL OR NOT EXISTS (
+                    SELECT 1 FROM pss_message p
+                    WHERE p.sequence_scope = m.sequence_scope
+                      AND p.id < m.id
+                      AND p.state IN ('pending', 'running', 'retrying', 'parked')))"""
+        )
+
+    @api.model
+    def _claimable_inbound(self, limit, now, system=None):
+        system_clause = SQL("AND m.system_id = %s", system.id) if system else SQL()
+        return SQL(
+            """
+            SELECT m.id FROM pss_message m
+            WHERE m.direction = 'in'
+              AND m.state IN ('pending', 'retrying')
+              AND (m.state = 'pending' OR m.next_attempt_at <= %(now)s)
+              %(system_clause)s
+              AND %(head)s
+            ORDER BY m.id
+            LIMIT %(limit)s
+            FOR UPDATE OF m SKIP LOCKED
+            """,
+            now=now,
+            limit=limit,
+            system_clause=system_clause,
+            head=self._claimable_head(),
+        )
+
+    @api.model
+    def _claimable_outbound(self, limit, now, system=None):
+        """Outbound claims: at most ``batch_size`` messages per system, none of
+        a system whose circuit is open (its receiver keeps timing out)."""
+        system_clause = SQL("AND s.id = %s", system.id) if system else SQL()
+        return SQL(
+            """
+            SELECT c.id FROM pss_system s
+            CROSS JOIN LATERAL (
+                SELECT m.id FROM pss_message m
+                WHERE m.system_id = s.id
+                  AND m.direction = 'out'
+                  AND m.state IN ('pending', 'retrying')
+                  AND (m.state = 'pending' OR m.next_attempt_at <= %(now)s)
+                  AND %(head)s
+                ORDER BY m.id
+                LIMIT GREATEST(COALESCE(s.batch_size, 0), 1)
+                FOR UPDATE OF m SKIP LOCKED
+            ) c
+            WHERE (s.circuit_open_until IS NULL OR s.circuit_open_until <= %(now)s)
+              %(system_clause)s
+            ORDER BY c.id
+            LIMIT %(limit)s
+            """,
+            now=now,
+            limit=limit,
+            system_clause=system_clause,
+            head=self._claimable_head(),
+        )
 
     @api.model
     def _lock_owned(self, ids, worker):
@@ -724,7 +773,15 @@ class PssMessage(models.Model):
                 if direction == "in":
                     outcome = self._apply_claimed(ids, worker, now=now)
                 else:
-                    outcome = self._send_claimed(ids, worker, commit=commit, now=now)
+                    outcome = self._send_claimed(
+                        ids,
+                        worker,
+                        commit=commit,
+                        now=now,
+                        deadline=job.started + job.time_budget
+                        if job.time_budget
+                        else None,
+                    )
             except psycopg2.OperationalError as error:
                 if not commit:
                     raise
@@ -811,11 +868,15 @@ class PssMessage(models.Model):
             key = (message.event_type, message.system_id.id, message.company_id.id)
             groups.setdefault(key, []).append(message.id)
         handlers = self.env["pss.handler"]._pss_registry("in")
-        for (event_type, _system_id, _company_id), group_ids in groups.items():
-            group = self.browse(group_ids).sudo()
-            outcome = self._apply_group(group, handlers.get(event_type), now=now)
-            for key, value in outcome.items():
-                counts[key] = counts.get(key, 0) + value
+        for (event_type, system_id, _company_id), group_ids in groups.items():
+            # The system's batch size bounds what one handler call receives.
+            size = self.env["pss.system"].sudo().browse(system_id).batch_size
+            size = max(size or len(group_ids), 1)
+            for start in range(0, len(group_ids), size):
+                group = self.browse(group_ids[start : start + size]).sudo()
+                outcome = self._apply_group(group, handlers.get(event_type), now=now)
+                for key, value in outcome.items():
+                    counts[key] = counts.get(key, 0) + value
         return counts
 
     def _apply_group(self, group, handler_name, now=None):
@@ -1070,23 +1131,50 @@ class PssMessage(models.Model):
         }
 
     @api.model
-    def _send_claimed(self, ids, worker, commit=True, now=None):
+    def _send_claimed(self, ids, worker, commit=True, now=None, deadline=None):
         """POST each claimed outbound message; commit after each one.
 
         A message is sent at least once; the receiver deduplicates with the
         ``Idempotency-Key`` header (the message uuid), so a crash between the
         send and the commit cannot apply an event twice on the far side.
+
+        A slow or hanging receiver costs nothing but time: before each send
+        the leases of the claimed messages still waiting are renewed (lease
+        recovery never takes a message this live worker has not sent yet);
+        a message that no longer fits the run's time budget (``deadline``,
+        ``time.monotonic()`` seconds), or whose system's circuit opened during
+        this batch, goes back to the queue unsent with its attempt given back.
         """
         from ..lib.sender import send_event
 
         counts = {}
-        for message_id in ids:
+        paused = set()  # systems whose circuit opened during this batch
+        waiting = list(ids)
+        while waiting:
+            message_id = waiting.pop(0)
+            message = self.browse(message_id).sudo()
+            system = message.system_id
+            timeout = system.outbound_timeout or 10.0
+            # The first message of a batch is always sent, so a budget shorter
+            # than the timeout still makes progress.
+            late = (
+                deadline is not None
+                and message_id != ids[0]
+                and not fits_budget(time.monotonic(), timeout, deadline)
+            )
+            if late or system.id in paused:
+                released = self._release_unsent([message_id], worker, now=now)
+                counts["released"] = counts.get("released", 0) + released
+                if commit:
+                    self.env.cr.commit()  # pylint: disable=invalid-commit
+                continue
+            self._renew_leases([message_id, *waiting], worker, timeout)
+            if commit:
+                self.env.cr.commit()  # pylint: disable=invalid-commit
             owned = self._lock_owned([message_id], worker)
             if not owned:
                 continue
-            message = self.browse(owned).sudo()
             started = time.monotonic()
-            system = message.system_id
             if not system.outbound_url:
                 # Not every system takes status back (an HRIS may not): keep
                 # the message for the audit trail, out of "needs attention".
@@ -1114,8 +1202,10 @@ class PssMessage(models.Model):
                 idempotency_key=message.uuid,
                 secret=secret,
                 token=token,
-                timeout=system.outbound_timeout or 10.0,
+                timeout=timeout,
             )
+            if system.sudo()._pss_circuit_record(error):
+                paused.add(system.id)
             failures = {message.id: error} if error else {}
             outcome = message._finish(failures, {}, {}, started, now)
             for key, value in outcome.items():
@@ -1124,16 +1214,75 @@ class PssMessage(models.Model):
                 self.env.cr.commit()  # pylint: disable=invalid-commit
         return counts
 
+    @api.model
+    def _renew_leases(self, ids, worker, timeout):
+        """Push the lease of claimed messages this worker still owns past the
+        next send (one UPDATE; only rows whose lease would end within two
+        timeouts are touched)."""
+        if not ids:
+            return
+        self.env.cr.execute(
+            """
+            UPDATE pss_message m
+               SET lease_expires_at = (now() AT TIME ZONE 'UTC')
+                   + make_interval(secs => GREATEST(s.lease_seconds, %(margin)s))
+              FROM pss_system s
+             WHERE s.id = m.system_id
+               AND m.id = ANY(%(ids)s)
+               AND m.state = 'running'
+               AND m.lease_owner = %(worker)s
+               AND m.lease_expires_at
+                   < (now() AT TIME ZONE 'UTC') + make_interval(secs => %(margin)s)
+            """,
+            {"ids": list(ids), "worker": worker, "margin": 2 * timeout + 5},
+        )
+        self.invalidate_model(["lease_expires_at"])
+
+    @api.model
+    def _release_unsent(self, ids, worker, now=None):
+        """Give claimed but unsent messages back as they were before the
+        claim: the attempt the claim counted is taken back, a retrying
+        message stays retrying and is due at once. Returns how many."""
+        if not ids:
+            return 0
+        self.env.cr.execute(
+            """
+            UPDATE pss_message
+               SET state = CASE WHEN attempts > 1 THEN 'retrying' ELSE 'pending' END,
+                   next_attempt_at = CASE WHEN attempts > 1 THEN %(now)s END,
+                   attempts = GREATEST(attempts - 1, 0),
+                   lease_owner = NULL,
+                   lease_expires_at = NULL
+             WHERE id = ANY(%(ids)s) AND state = 'running' AND lease_owner = %(worker)s
+            """,
+            {"ids": list(ids), "worker": worker, "now": now or fields.Datetime.now()},
+        )
+        released = self.env.cr.rowcount
+        self.invalidate_model()
+        return released
+
     # ------------------------------------------------------------------
     # Crons
     # ------------------------------------------------------------------
     @api.model
     def _cron_process_inbound(self, time_budget=240):
-        return self._process_queue("in", commit=True, time_budget=time_budget)
+        return self._process_queue(
+            "in", commit=True, time_budget=self._cron_budget(time_budget)
+        )
 
     @api.model
     def _cron_send_outbound(self, time_budget=240):
-        return self._process_queue("out", commit=True, time_budget=time_budget)
+        return self._process_queue(
+            "out", commit=True, time_budget=self._cron_budget(time_budget)
+        )
+
+    @api.model
+    def _cron_budget(self, wanted):
+        """The run's time budget within Odoo's own cron time limit (threaded
+        and prefork), so Odoo never kills a run in the middle of a batch."""
+        return cron_time_budget(
+            wanted, config.get("limit_time_real"), config.get("limit_time_real_cron")
+        )
 
     @api.model
     def _cron_recover_leases(self, now=None):

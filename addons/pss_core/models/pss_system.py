@@ -1,7 +1,10 @@
 import logging
+from datetime import timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
+
+from ..lib.delivery import circuit_open_seconds
 
 _logger = logging.getLogger(__name__)
 
@@ -79,7 +82,22 @@ class PssSystem(models.Model):
         "is considered lost and reclaimed.",
     )
     batch_size = fields.Integer(
-        default=500, help="Messages of one type handed to a handler at once."
+        default=500,
+        help="Inbound: messages of one type handed to a handler at once. "
+        "Outbound: messages of this system claimed for sending at once.",
+    )
+    circuit_failures = fields.Integer(
+        readonly=True,
+        copy=False,
+        help="Consecutive outbound sends that could not reach the receiver "
+        "(timeout, connection refused). Reset by the next answer.",
+    )
+    circuit_open_until = fields.Datetime(
+        string="Sending Paused Until",
+        readonly=True,
+        copy=False,
+        help="The receiver kept timing out: no message of this system is sent "
+        "before this time, then one probe decides whether sending resumes.",
     )
     retention_days = fields.Integer(
         default=90,
@@ -95,6 +113,11 @@ class PssSystem(models.Model):
     pending_count = fields.Integer(compute="_compute_message_stats")
 
     _sql_constraints = [
+        (
+            "batch_size_positive",
+            "check(batch_size > 0)",
+            "Batch size must be positive.",
+        ),
         ("code_unique", "unique(code)", "The system code must be unique."),
         (
             "retry_positive",
@@ -158,3 +181,32 @@ class PssSystem(models.Model):
         # on behalf of the system, never returns them to the caller.
         record = self.sudo()
         return record.outbound_token, record.outbound_secret
+
+    def _pss_circuit_record(self, error):
+        """Count one send's result towards the receiver's circuit.
+
+        Returns True when this result opened (or re-opened) the circuit: the
+        caller stops sending to this system until ``circuit_open_until``.
+        An answer of any kind from the receiver (even an error status) shows
+        it is reachable and closes the circuit.
+        """
+        self.ensure_one()
+        if error is None or not getattr(error, "unreachable", False):
+            if self.circuit_failures or self.circuit_open_until:
+                self.write({"circuit_failures": 0, "circuit_open_until": False})
+            return False
+        failures = self.circuit_failures + 1
+        seconds = circuit_open_seconds(failures, self.retry_base, self.retry_cap)
+        vals = {"circuit_failures": failures}
+        if seconds:
+            vals["circuit_open_until"] = fields.Datetime.now() + timedelta(
+                seconds=seconds
+            )
+            _logger.warning(
+                "pss: %s unreachable %d time(s) in a row, sending paused for %d s",
+                self.code,
+                failures,
+                seconds,
+            )
+        self.write(vals)
+        return bool(seconds)
