@@ -1,6 +1,7 @@
 """The sync queue's state machine, in one transaction (no commit)."""
 
 from datetime import timedelta
+from unittest.mock import patch
 
 from odoo import fields
 from odoo.exceptions import ValidationError
@@ -330,3 +331,21 @@ class TestQueueEngine(TransactionCase):
         message = self.enqueue({"external_id": "M1", "name": "m", "secret": "hunter2"})
         self.assertNotIn("hunter2", message.payload_display)
         self.assertIn("***", message.payload_display)
+
+    def test_the_systems_batch_size_bounds_each_handler_call(self):
+        self.system.batch_size = 3
+        messages = self.Message
+        for i in range(7):
+            messages |= self.enqueue({"external_id": f"BS{i}", "name": f"n{i}"})
+        handler_class = type(self.env["pss.handler.test.record"])
+        sizes = []
+        original = handler_class._pss_process
+
+        def recording(handler, batch):
+            sizes.append(len(list(batch)))
+            return original(handler, batch)
+
+        with patch.object(handler_class, "_pss_process", recording):
+            self.process()
+        self.assertEqual(sizes, [3, 3, 1])
+        self.assertEqual(set(messages.mapped("state")), {"done"})

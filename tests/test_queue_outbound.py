@@ -141,3 +141,44 @@ class TestQueueOutbound(TransactionCase):
         self.send()
         self.assertEqual(message.state, "done")
         self.assertEqual(len(self.server.requests), 1)
+
+    def test_batch_size_bounds_a_claim_per_system(self):
+        self.system.batch_size = 2
+        for _i in range(5):
+            self.enqueue()
+        claimed = self.Message._claim("out", 500, "w1", now=self.now)
+        self.assertEqual(len(claimed), 2)
+        self.assertEqual(self.Message.browse(claimed).system_id, self.system)
+
+    def test_unreachable_receiver_pauses_the_system_then_resumes(self):
+        self.system.write({"outbound_url": f"http://127.0.0.1:{free_port()}/down"})
+        messages = self.Message
+        for _i in range(5):
+            messages |= self.enqueue()
+        self.send()
+        failed = messages.filtered(lambda m: m.attempts == 1)
+        untouched = messages - failed
+        # Three sends could not reach it: the circuit opened, the other two
+        # went back unsent, their attempt given back.
+        self.assertEqual(len(failed), 3)
+        self.assertEqual(set(failed.mapped("state")), {"retrying"})
+        self.assertEqual(set(untouched.mapped("state")), {"pending"})
+        self.assertEqual(set(untouched.mapped("attempts")), {0})
+        self.assertFalse(any(untouched.mapped("lease_owner")))
+        self.assertEqual(self.system.circuit_failures, 3)
+        self.assertTrue(self.system.circuit_open_until)
+        # While the circuit is open nothing of this system is claimed, even
+        # messages whose own retry time has come.
+        later = max(failed.mapped("next_attempt_at")) + timedelta(seconds=1)
+        paused = min(later, self.system.circuit_open_until - timedelta(seconds=1))
+        self.assertFalse(
+            self.Message._claim("out", 500, "w2", now=paused, system=self.system)
+        )
+        # Once the pause is over a probe goes through and sending resumes.
+        self.system.outbound_url = self.server.url
+        resume = max(later, self.system.circuit_open_until) + timedelta(seconds=1)
+        self.send(now=resume)
+        self.assertEqual(set(messages.mapped("state")), {"done"})
+        self.assertEqual(len(self.server.requests), 5)
+        self.assertEqual(self.system.circuit_failures, 0)
+        self.assertFalse(self.system.circuit_open_until)

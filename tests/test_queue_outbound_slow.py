@@ -219,7 +219,7 @@ class TestOutboundSlowReceiver(BaseCase):
             self.assertFalse(system.circuit_open_until)
         self.assertEqual(internal, 0, "no unsent message counted as a failure")
         self.assertLessEqual(max_attempts, 3)
-        print(  # noqa: T201 - the figure for the issue note
+        print(
             f"\nslow receiver: {MESSAGES} messages drained in {drained:.1f} s, "
             f"{self.receiver.timed_out} request(s) timed out, max attempts "
             f"{max_attempts}"

@@ -457,6 +457,9 @@ class PssMessage(models.Model):
         """
         now = now or fields.Datetime.now()
         self.flush_model()
+        self.env["pss.system"].flush_model(
+            ["batch_size", "circuit_open_until", "lease_seconds"]
+        )
         if direction == "out":
             claimable = self._claimable_outbound(limit, now, system)
         else:
@@ -1204,8 +1207,11 @@ class PssMessage(models.Model):
                 token=token,
                 timeout=timeout,
             )
-            if system.sudo()._pss_circuit_record(error):
+            pause = system.sudo()._pss_circuit_record(error, now=now)
+            if pause:
                 paused.add(system.id)
+                # Its retry is due when the circuit lets a probe through.
+                error.retry_after = max(error.retry_after or 0, pause)
             failures = {message.id: error} if error else {}
             outcome = message._finish(failures, {}, {}, started, now)
             for key, value in outcome.items():

@@ -182,26 +182,25 @@ class PssSystem(models.Model):
         record = self.sudo()
         return record.outbound_token, record.outbound_secret
 
-    def _pss_circuit_record(self, error):
+    def _pss_circuit_record(self, error, now=None):
         """Count one send's result towards the receiver's circuit.
 
-        Returns True when this result opened (or re-opened) the circuit: the
-        caller stops sending to this system until ``circuit_open_until``.
-        An answer of any kind from the receiver (even an error status) shows
-        it is reachable and closes the circuit.
+        Returns the seconds sending to this system now pauses (0 when the
+        circuit stays closed): the caller stops sending to it until
+        ``circuit_open_until``. An answer of any kind from the receiver (even
+        an error status) shows it is reachable and closes the circuit.
         """
         self.ensure_one()
         if error is None or not getattr(error, "unreachable", False):
             if self.circuit_failures or self.circuit_open_until:
                 self.write({"circuit_failures": 0, "circuit_open_until": False})
-            return False
+            return 0
         failures = self.circuit_failures + 1
         seconds = circuit_open_seconds(failures, self.retry_base, self.retry_cap)
         vals = {"circuit_failures": failures}
         if seconds:
-            vals["circuit_open_until"] = fields.Datetime.now() + timedelta(
-                seconds=seconds
-            )
+            now = now or fields.Datetime.now()
+            vals["circuit_open_until"] = now + timedelta(seconds=seconds)
             _logger.warning(
                 "pss: %s unreachable %d time(s) in a row, sending paused for %d s",
                 self.code,
@@ -209,4 +208,4 @@ class PssSystem(models.Model):
                 seconds,
             )
         self.write(vals)
-        return bool(seconds)
+        return seconds
