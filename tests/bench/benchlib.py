@@ -76,9 +76,10 @@ def timing(durations, count, unit):
 
 
 @contextlib.contextmanager
-def odoo_server(config, db):
-    """An Odoo HTTP server on ``db`` in a subprocess (one worker, no cron);
-    yields its base URL. Fixtures it must see have to be committed first."""
+def odoo_server(config, db, workers=0, cron_threads=0):
+    """An Odoo HTTP server on ``db`` in a subprocess (threaded without cron by
+    default; ``workers`` > 0 for prefork); yields its base URL. Fixtures it
+    must see have to be committed first."""
     import requests
 
     port = free_port()
@@ -93,8 +94,8 @@ def odoo_server(config, db):
             "-d",
             db,
             f"--db-filter=^{db}$",
-            "--workers=0",
-            "--max-cron-threads=0",
+            f"--workers={workers}",
+            f"--max-cron-threads={cron_threads}",
             "--http-interface=127.0.0.1",
             f"--http-port={port}",
             "--log-level=warn",

@@ -26,6 +26,16 @@ from ..lib.masking import mask_payload, sensitive_paths
 
 _logger = logging.getLogger(__name__)
 
+# The crons that apply inbound messages: the main one and the lanes an admin
+# may activate so that several cron threads apply messages at once.
+INBOUND_CRONS = (
+    "pss_core.ir_cron_pss_process_inbound",
+    "pss_core.ir_cron_pss_process_inbound_lane2",
+    "pss_core.ir_cron_pss_process_inbound_lane3",
+    "pss_core.ir_cron_pss_process_inbound_lane4",
+)
+OUTBOUND_CRONS = ("pss_core.ir_cron_pss_send_outbound",)
+
 STATES = [
     ("pending", "Pending"),
     ("running", "Running"),
@@ -416,6 +426,20 @@ class PssMessage(models.Model):
         return result
 
     @api.model
+    def _active_crons(self, xmlids):
+        """Ids of the active crons among ``xmlids`` (the lanes an admin
+        activated to apply messages in several cron threads at once)."""
+        data = self.env["ir.model.data"]
+        ids = [data._xmlid_to_res_id(x, raise_if_not_found=False) for x in xmlids]
+        ids = [cron_id for cron_id in ids if cron_id]
+        if len(ids) <= 1:
+            return ids
+        self.env.cr.execute(
+            "SELECT id FROM ir_cron WHERE id = ANY(%s) AND active", [ids]
+        )
+        return sorted(row[0] for row in self.env.cr.fetchall())
+
+    @api.model
     def _trigger_processing(self, direction="in"):
         """Make a cron worker pick the queue up now.
 
@@ -423,23 +447,20 @@ class PssMessage(models.Model):
         commit) but with one trigger row per transaction and the wake-up sent
         over a kept-open connection (see ``cron_wakeup``).
         """
-        xmlid = (
-            "pss_core.ir_cron_pss_process_inbound"
-            if direction == "in"
-            else "pss_core.ir_cron_pss_send_outbound"
-        )
+        xmlids = INBOUND_CRONS if direction == "in" else OUTBOUND_CRONS
         cr = self.env.cr
-        key = f"pss_trigger:{xmlid}"
+        key = f"pss_trigger:{direction}"
         if cr.postcommit.data.get(key):
             return
-        cron_id = self.env["ir.model.data"]._xmlid_to_res_id(
-            xmlid, raise_if_not_found=False
-        )
-        if not cron_id:
+        cron_ids = self._active_crons(xmlids)
+        if not cron_ids:
             return
         cr.postcommit.data[key] = True
         self.env["ir.cron.trigger"].sudo().create(
-            {"cron_id": cron_id, "call_at": fields.Datetime.now()}
+            [
+                {"cron_id": cron_id, "call_at": fields.Datetime.now()}
+                for cron_id in cron_ids
+            ]
         )
         schedule_wakeup(cr, cr.dbname)
 
