@@ -51,6 +51,11 @@ class TestConcurrentRequests(unittest.TestCase):
             user = make_user(env, unique("race_tech_").lower(), company)
             system = make_system(env, unique("race").lower(), user, company)
             creds = system.issue_credentials()
+            # The metrics need their token: this test's own, restored after.
+            params = env["ir.config_parameter"]
+            cls.metrics_token_before = params.get_param("pss_api.metrics_token")
+            cls.metrics_token = unique("mon_")
+            params.set_param("pss_api.metrics_token", cls.metrics_token)
             cls.ids = {
                 "company": company.id,
                 "user": user.id,
@@ -80,6 +85,9 @@ class TestConcurrentRequests(unittest.TestCase):
                     "VALUES (%s, %s, %s)",
                     row,
                 )
+            env["ir.config_parameter"].set_param(
+                "pss_api.metrics_token", cls.metrics_token_before or False
+            )
             env.invalidate_all()
             env["pss.system"].browse(ids["system"]).with_context(
                 active_test=False
@@ -195,13 +203,18 @@ class TestConcurrentRequests(unittest.TestCase):
                     return float(line.split()[-1])
             return 0.0
 
-        before = count_for_system(
-            requests.get(f"{self.url}/pss/v1/metrics", timeout=30).text
-        )
+        def metrics():
+            return requests.get(
+                f"{self.url}/pss/v1/metrics",
+                headers={"Authorization": f"Bearer {self.metrics_token}"},
+                timeout=30,
+            ).text
+
+        before = count_for_system(metrics())
         with requests.Session() as session:
             for _i in range(3):
                 body = dumps(envelope(unique("lat_"), self.entity))
                 self.assertEqual(self.post(body, session).status_code, 202)
-        text = requests.get(f"{self.url}/pss/v1/metrics", timeout=30).text
+        text = metrics()
         self.assertEqual(count_for_system(text), before + 3)
         self.assertIn(f'pss_api_events_accepted_total{{system="{self.code}"}}', text)

@@ -665,7 +665,9 @@ class TestHealthMetricsOpenapi(ApiCase):
             "UPDATE pss_message SET received_at = %s WHERE state = 'pending'",
             [fields.Datetime.subtract(fields.Datetime.now(), minutes=10)],
         )
-        response = self.request("GET", "/pss/v1/health", key="", sign=False)
+        # The details need the monitoring (metrics) token.
+        self.env["ir.config_parameter"].set_param("pss_api.metrics_token", "mon-1")
+        response = self.request("GET", "/pss/v1/health", key="mon-1", sign=False)
         self.assertEqual(response.status_code, 200, response.text)
         document = response.json()
         self.assertEqual(document["status"], "ok")
@@ -683,7 +685,8 @@ class TestHealthMetricsOpenapi(ApiCase):
     def test_metrics_in_prometheus_text_format(self):
         self.post(envelope(unique("evt_"), self.code_a))
         self.post(envelope(unique("evt_"), self.code_a), key="pss_nope")
-        response = self.request("GET", "/pss/v1/metrics", key="", sign=False)
+        self.env["ir.config_parameter"].set_param("pss_api.metrics_token", "mon-1")
+        response = self.request("GET", "/pss/v1/metrics", key="mon-1", sign=False)
         self.assertEqual(response.status_code, 200)
         self.assertTrue(
             response.headers["Content-Type"].startswith("text/plain; version=0.0.4")

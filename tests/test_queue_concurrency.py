@@ -17,6 +17,8 @@ from odoo import SUPERUSER_ID, api, fields
 from odoo.tests import BaseCase, tagged
 from odoo.tests.common import get_db_name
 
+from odoo.addons.pss_core.tests.common import event_types
+
 from pss_testing import unique
 
 
@@ -54,6 +56,7 @@ class TestQueueConcurrency(BaseCase):
                     "user_id": user.id,
                     "company_ids": [(6, 0, company.ids)],
                     "lease_seconds": 60,
+                    **event_types(env, ["test.record"]),
                 }
             )
             cls.company_id, cls.user_id, cls.system_id = company.id, user.id, system.id

@@ -329,8 +329,17 @@ class TestQueueEngine(TransactionCase):
 
     def test_sensitive_fields_are_masked_in_the_console(self):
         message = self.enqueue({"external_id": "M1", "name": "m", "secret": "hunter2"})
-        self.assertNotIn("hunter2", message.payload_display)
-        self.assertIn("***", message.payload_display)
+        # Masked for a console user; pss Managers see the value.
+        viewer = make_user(
+            self.env, unique("viewer"), ["pss_core.group_pss_user"], self.company_a
+        )
+        shown = message.with_user(viewer).payload_display
+        self.assertNotIn("hunter2", shown)
+        self.assertIn("***", shown)
+        manager = make_user(
+            self.env, unique("mgr"), ["pss_core.group_pss_manager"], self.company_a
+        )
+        self.assertIn("hunter2", message.with_user(manager).payload_display)
 
     def test_the_systems_batch_size_bounds_each_handler_call(self):
         self.system.batch_size = 3

@@ -182,3 +182,21 @@ class TestQueueOutbound(TransactionCase):
         self.assertEqual(len(self.server.requests), 5)
         self.assertEqual(self.system.circuit_failures, 0)
         self.assertFalse(self.system.circuit_open_until)
+
+    def test_a_system_receives_only_the_outbound_types_it_subscribes_to(self):
+        """Issue 8: a system that does not receive a type is never sent it;
+        the message stays for the audit trail, cancelled with a note."""
+        self.system.outbound_event_type_ids = [fields.Command.clear()]
+        message = self.enqueue()
+        self.send()
+        self.assertEqual(message.state, "cancelled")
+        self.assertIn("does not receive test.notified", message.note)
+        self.assertEqual(self.server.requests, [])
+        # Subscribed again and requeued, it is sent.
+        self.system.outbound_event_type_ids = self.env["pss.event.type"].search(
+            [("name", "=", "test.notified"), ("direction", "=", "out")]
+        )
+        message.action_requeue()
+        self.send()
+        self.assertEqual(message.state, "done")
+        self.assertEqual(len(self.server.requests), 1)

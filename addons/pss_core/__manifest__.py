@@ -4,7 +4,7 @@
     "name": "PSS Core: sync queue",
     "summary": "Governed sync queue between Odoo and external CRM, PSA, HRIS "
     "and payroll systems: idempotent, ordered, retried, dead-lettered, audited",
-    "version": "17.0.1.2.0",
+    "version": "17.0.1.3.0",
     "category": "Services/Integrations",
     "website": "https://github.com/pss-odoo/pss",
     "author": "PSS contributors",
@@ -22,6 +22,7 @@
         "views/pss_message_views.xml",
         "views/pss_message_record_views.xml",
         "views/pss_run_views.xml",
+        "views/pss_event_type_views.xml",
         "views/pss_system_views.xml",
         "views/pss_binding_views.xml",
         "views/pss_value_map_views.xml",

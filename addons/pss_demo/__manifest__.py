@@ -4,7 +4,7 @@
     "name": "PSS Demo: a multi-entity services group",
     "summary": "Demo data only: three legal entities in three countries, one "
     "external system per kind, technical users and value maps",
-    "version": "17.0.1.0.0",
+    "version": "17.0.1.1.0",
     "category": "Services/Integrations",
     "website": "https://github.com/pss-odoo/pss",
     "author": "PSS contributors",

@@ -5,7 +5,7 @@
     "summary": "Customers and won engagements from CRM / PSA become partners, "
     "confirmed sale orders with the right billing model, projects and "
     "analytic accounts in the right legal entity",
-    "version": "17.0.1.0.0",
+    "version": "17.0.1.1.0",
     "category": "Services/Integrations",
     "website": "https://github.com/pss-odoo/pss",
     "author": "PSS contributors",
@@ -15,6 +15,7 @@
     "data": [
         "security/pss_project_security.xml",
         "security/ir.model.access.csv",
+        "data/pss_event_type_data.xml",
         "views/sale_order_views.xml",
         "views/project_project_views.xml",
         "views/project_milestone_views.xml",

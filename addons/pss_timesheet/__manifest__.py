@@ -5,7 +5,7 @@
     "summary": "Resources from an HRIS become employees or contractors with a "
     "dated hourly cost; approved time and expenses from a PSA become "
     "timesheets and re-invoiced expenses on the engagement",
-    "version": "17.0.1.0.0",
+    "version": "17.0.1.1.0",
     "category": "Services/Integrations",
     "website": "https://github.com/pss-odoo/pss",
     "author": "PSS contributors",
@@ -16,6 +16,7 @@
         "security/pss_timesheet_security.xml",
         "security/ir.model.access.csv",
         "security/pss_timesheet_rules.xml",
+        "data/pss_event_type_data.xml",
         "views/pss_resource_cost_views.xml",
         "views/pss_timesheet_exception_views.xml",
         "views/hr_employee_views.xml",

@@ -242,6 +242,8 @@ class Bench:
     def create_fixtures(self):
         from odoo import SUPERUSER_ID, Command, api
 
+        from odoo.addons.pss_core.tests.common import event_types
+
         tag = self.tag.upper()
         with self.registry().cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
@@ -289,6 +291,7 @@ class Bench:
                     "code": f"benchapi{self.tag}",
                     "user_id": user.id,
                     "company_ids": [Command.set(company.ids)],
+                    **event_types(env, ["test.record"]),
                 }
             )
             creds = system.issue_credentials()

@@ -22,6 +22,8 @@ from odoo import SUPERUSER_ID, api
 
 
 def setup_fixtures(env, tag, password=None):
+    from odoo.addons.pss_core.tests.common import event_types
+
     company = env["res.company"].create(
         {"name": f"Bench {tag}", "pss_entity_code": tag}
     )
@@ -45,6 +47,7 @@ def setup_fixtures(env, tag, password=None):
             "code": f"bench{tag}",
             "user_id": user.id,
             "company_ids": [(6, 0, company.ids)],
+            **event_types(env, ["test.record"]),
         }
     )
     return company, user, system

@@ -24,7 +24,7 @@ from odoo.tools import consteq, date_utils
 from odoo.addons.pss_core.lib.signature import SignatureError, verify
 
 from ..lib import intake
-from ..lib.credentials import key_matches, split_key
+from ..lib.credentials import hash_key, key_matches, split_key
 from ..lib.metrics import Family, format_exposition, histogram_samples
 from ..lib.openapi import build_openapi
 from ..lib.problem import ApiProblem
@@ -364,6 +364,7 @@ class PssApiController(http.Controller):
             info["company_ids"],
             idempotency_key=key,
             status_url=self._pss_status_urls(system_code),
+            event_types=info["event_types"],
         )
         db = request.db
         metric = request.env["pss.api.metric"]
@@ -439,6 +440,7 @@ class PssApiController(http.Controller):
                     "max_pending_age must be a number of seconds",
                     errors=[{"path": "query.max_pending_age", "message": "invalid"}],
                 )
+        detailed = bool(self._pss_monitoring_access())
         cr = request.env.cr
         by_state = {}
         oldest = 0.0
@@ -464,19 +466,18 @@ class PssApiController(http.Controller):
                         oldest = max(oldest, float(age or 0))
         except psycopg2.Error as error:
             _logger.warning("pss_api: health check failed: %s", error)
-            return self._pss_json(
-                503,
-                {
-                    "status": "error",
-                    "database": "error",
-                    "detail": str(error.pgcode or ""),
-                },
-                {"Retry-After": "5"},
-            )
+            document = {"status": "error"}
+            if detailed:
+                document.update(database="error", detail=str(error.pgcode or ""))
+            return self._pss_json(503, document, {"Retry-After": "5"})
         status = "ok"
         code = 200
         if max_age is not None and oldest > max_age:
             status, code = "degraded", 503
+        if not detailed:
+            # Without the metrics token: up or down only, nothing about the
+            # queue (a load balancer needs no more).
+            return self._pss_json(code, {"status": status})
         return self._pss_json(
             code,
             {
@@ -493,19 +494,49 @@ class PssApiController(http.Controller):
             },
         )
 
+    def _pss_monitoring_access(self):
+        """Who may read the queue's figures: ``"public"`` (an administrator
+        set ``pss_api.metrics_public``), ``"token"`` (the request carries the
+        metrics token as ``Authorization: Bearer``), else None.
+
+        The token is the system parameter ``pss_api.metrics_token``: the
+        token itself, or ``sha256:<hex>`` of it (then nothing readable in
+        the database lets anyone scrape). A system's API key is not
+        accepted: a sender has no business reading the other systems'
+        queues, and a scraper should not hold a key that can send events.
+        """
+        # sudo: reads two configuration parameters, before any user exists
+        # in this auth="none" request; nothing is written.
+        params = request.env["ir.config_parameter"].sudo()
+        if str(params.get_param("pss_api.metrics_public") or "").strip().lower() in (
+            "1",
+            "true",
+            "yes",
+        ):
+            return "public"
+        token = (params.get_param("pss_api.metrics_token") or "").strip()
+        header = request.httprequest.headers.get("Authorization") or ""
+        scheme, _sep, given = header.partition(" ")
+        given = given.strip()
+        if not token or scheme.lower() != "bearer" or not given:
+            return None
+        if token.startswith("sha256:"):
+            matched = consteq(hash_key(given), token[len("sha256:") :].lower())
+        else:
+            matched = consteq(given, token)
+        return "token" if matched else None
+
     def _pss_metrics(self):
-        # sudo: reads one configuration parameter, before any user exists in
-        # this auth="none" request; nothing is written.
-        token = (
-            request.env["ir.config_parameter"].sudo().get_param("pss_api.metrics_token")
-        )
-        if token:
-            header = request.httprequest.headers.get("Authorization") or ""
-            scheme, _sep, given = header.partition(" ")
-            if scheme.lower() != "bearer" or not consteq(given.strip(), token):
-                self._pss_refuse(
-                    401, "metrics_token", "-", "a metrics token is required"
-                )
+        if not self._pss_monitoring_access():
+            self._pss_refuse(
+                401,
+                "metrics_token",
+                "-",
+                "the metrics need the metrics token (Authorization: Bearer); an "
+                "administrator sets it in the system parameter "
+                "pss_api.metrics_token, or makes the metrics public with "
+                "pss_api.metrics_public",
+            )
         rows = request.env["pss.api.metric"]._pss_flush(force=True, read=True)
         body = format_exposition(self._pss_metric_families(rows)).encode()
         return request.make_response(

@@ -33,6 +33,7 @@ PROBLEMS = {
     "forbidden": (403, "Forbidden"),
     "invalid-signature": (403, "Invalid signature"),
     "entity-not-allowed": (403, "Entity not allowed"),
+    "event-type-not-allowed": (403, "Event type not allowed for this system"),
     "not-found": (404, "Not found"),
     "method-not-allowed": (405, "Method not allowed"),
     "length-required": (411, "Length required"),

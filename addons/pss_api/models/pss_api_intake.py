@@ -5,6 +5,12 @@ from datetime import timezone
 from odoo import api, models
 
 from odoo.addons.pss_core.lib.errors import PssDataError
+from odoo.addons.pss_core.lib.masking import (
+    mask_details,
+    mask_text,
+    sensitive_paths,
+    sensitive_values,
+)
 from odoo.addons.pss_core.models.pss_message import payload_hash
 
 from ..lib.intake import key_conflicts, naive_utc, split_document, validate_envelope
@@ -34,7 +40,13 @@ class PssApiIntake(models.AbstractModel):
 
     @api.model
     def _pss_accept(
-        self, system, document, company_ids, idempotency_key=None, status_url=None
+        self,
+        system,
+        document,
+        company_ids,
+        idempotency_key=None,
+        status_url=None,
+        event_types=None,
     ):
         """Validate ``document`` (one envelope or ``{"events": [...]}``) and
         enqueue its events in one INSERT.
@@ -46,7 +58,13 @@ class PssApiIntake(models.AbstractModel):
         INSERT; a key already stored with another payload is found from the
         INSERT's own answer and the transaction rolled back (one query less
         on the common path, where every event is new).
+
+        ``event_types``: the types the system may send (read with its
+        credentials); by default the system's allowed events. Any other
+        type is refused with 403, before its payload is looked at.
         """
+        if event_types is None:
+            event_types = system._pss_allowed_types("in")
         events, single = split_document(document)
         if idempotency_key is not None and not single:
             raise ApiProblem(
@@ -57,7 +75,14 @@ class PssApiIntake(models.AbstractModel):
                 errors=[{"path": IDEMPOTENCY_HEADER_PATH, "message": "not allowed"}],
             )
         errors = {"invalid": [], "forbidden": [], "conflict": []}
-        valid = self._pss_validate_events(events, single, errors["invalid"])
+        valid = self._pss_validate_events(
+            events,
+            single,
+            errors["invalid"],
+            event_types,
+            errors["forbidden"],
+            system_code=system.code,
+        )
         self._pss_check_entities(system, valid, company_ids, errors)
         for event in valid:
             event["key"] = idempotency_key or event["envelope"].id
@@ -102,9 +127,13 @@ class PssApiIntake(models.AbstractModel):
 
     # ------------------------------------------------------------------
     @api.model
-    def _pss_validate_events(self, events, single, errors):
+    def _pss_validate_events(
+        self, events, single, errors, event_types=None, forbidden=None, system_code=""
+    ):
         """Envelope, event type and payload of every event; return the valid
-        ones as dicts (index, prefix, raw, envelope, handler)."""
+        ones as dicts (index, prefix, raw, envelope, handler).
+
+        A known type outside ``event_types`` goes to ``forbidden`` (403)."""
         handlers = self.env["pss.handler"]._pss_registry("in")
         valid = []
         for index, raw in enumerate(events):
@@ -123,13 +152,32 @@ class PssApiIntake(models.AbstractModel):
                     }
                 )
                 continue
+            if event_types is not None and envelope.type not in event_types:
+                forbidden.append(
+                    {
+                        "path": join_path(prefix, "type"),
+                        "message": f"event type {envelope.type!r} is not among "
+                        f"the allowed events of system {system_code!r}",
+                        "_slug": "event-type-not-allowed",
+                    }
+                )
+                continue
             handler = self.env[handler_name]
             try:
                 handler._pss_validate(raw["data"], envelope.schema_version)
             except PssDataError as error:
+                # An error body never quotes a value the schema marks
+                # sensitive (a validator may repeat what it refused).
+                hidden = sensitive_values(
+                    raw["data"], sensitive_paths(handler._pss_schema)
+                )
                 errors.extend(
                     prefix_details(
-                        error.details or [{"path": "data", "message": error.message}],
+                        mask_details(
+                            error.details
+                            or [{"path": "data", "message": error.message}],
+                            hidden,
+                        ),
                         prefix,
                     )
                 )
@@ -282,6 +330,7 @@ class PssApiIntake(models.AbstractModel):
             errors["forbidden"],
             errors["conflict"],
         )
+        slugs = {error.pop("_slug", "entity-not-allowed") for error in forbidden}
         every = sorted(invalid + forbidden + conflict, key=_event_index)
         if not every:
             return
@@ -292,7 +341,8 @@ class PssApiIntake(models.AbstractModel):
             "was stored"
         )
         if forbidden and not (invalid or conflict):
-            raise ApiProblem(403, "entity-not-allowed", detail, errors=forbidden)
+            slug = slugs.pop() if len(slugs) == 1 else "forbidden"
+            raise ApiProblem(403, slug, detail, errors=forbidden)
         if conflict and not (invalid or forbidden):
             raise ApiProblem(422, "idempotency-conflict", detail, errors=conflict)
         raise ApiProblem(422, "validation-failed", detail, errors=every)
@@ -344,12 +394,15 @@ class PssApiIntake(models.AbstractModel):
             }
             for line in lines
         ]
+        # Texts are masked when written; masked again here for messages
+        # stored before their schema marked a field sensitive.
+        hidden = message._pss_sensitive_values()
         error = None
         if message.error_category:
             error = {
                 "category": message.error_category,
-                "message": _error_text(message),
-                "details": message.error_details or [],
+                "message": mask_text(_error_text(message), hidden),
+                "details": mask_details(message.error_details or [], hidden),
             }
         return {
             "id": message.id,
@@ -360,8 +413,8 @@ class PssApiIntake(models.AbstractModel):
             "state": message.state,
             "attempts": message.attempts,
             "error": error,
-            "park_reason": message.park_reason or None,
-            "note": message.note or None,
+            "park_reason": mask_text(message.park_reason, hidden) or None,
+            "note": mask_text(message.note, hidden) or None,
             "received_at": _iso(message.received_at),
             "started_at": _iso(message.started_at),
             "finished_at": _iso(message.finished_at),

@@ -104,8 +104,8 @@ class PssSystemCredential(models.Model):
         Returns None for an unknown system code, else a dict with the system,
         its technical user (active? integration group? administrator?), the
         companies both the system and its user may use, the hashes of the
-        active keys carrying ``prefix`` and the active signing secrets
-        (newest first).
+        active keys carrying ``prefix``, the active signing secrets
+        (newest first) and the inbound event types the system may send.
 
         Raw SQL, outside record rules, on purpose: the request is not
         authenticated yet (auth="none"), so no user could read these rows;
@@ -113,6 +113,7 @@ class PssSystemCredential(models.Model):
         """
         system_model = self.env["pss.system"]
         companies = system_model._fields["company_ids"]
+        allowed = system_model._fields["event_type_ids"]
         user_companies = self.env["res.users"]._fields["company_ids"]
         user_groups = self.env["res.users"]._fields["groups_id"]
         xmlids = self.env["ir.model.data"]
@@ -143,7 +144,10 @@ class PssSystemCredential(models.Model):
                           WHERE c.system_id = s.id AND c.state = 'active'
                             AND c.signing_secret IS NOT NULL
                           ORDER BY c.id DESC),
-                   u.company_id, p.tz
+                   u.company_id, p.tz,
+                   ARRAY(SELECT et.name FROM {allowed.relation} ar
+                           JOIN pss_event_type et ON et.id = ar.{allowed.column2}
+                          WHERE ar.{allowed.column1} = s.id AND et.active)
               FROM pss_system s
               LEFT JOIN res_users u ON u.id = s.user_id
               LEFT JOIN res_partner p ON p.id = u.partner_id
@@ -176,4 +180,5 @@ class PssSystemCredential(models.Model):
             "key_hashes": list(row[8] or []),
             "secrets": list(row[9] or []),
             "tz": row[11] or "UTC",
+            "event_types": set(row[12] or []),
         }

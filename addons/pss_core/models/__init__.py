@@ -1,5 +1,6 @@
 from . import (
     pss_binding,
+    pss_event_type,
     pss_handler,
     pss_message,
     pss_message_record,

@@ -33,6 +33,10 @@ class PssHandler(models.AbstractModel):
     _pss_description = ""
     # Events of one external record apply in order: "<prefix>:<external_id>".
     _pss_sequence_prefix = None
+    # Groups (XML ids, comma-separated, any of them) the system's technical
+    # user must hold for the queue to apply this type: the event family's
+    # narrow technical-user group.
+    _pss_groups = "pss_core.group_pss_integration"
 
     @api.model
     def _pss_registry(self, direction=None):

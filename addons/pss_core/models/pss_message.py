@@ -22,7 +22,13 @@ from ..cron_wakeup import schedule_wakeup
 from ..lib.backoff import full_jitter
 from ..lib.delivery import cron_time_budget, fits_budget
 from ..lib.errors import PssDataError, PssError
-from ..lib.masking import mask_payload, sensitive_paths
+from ..lib.masking import (
+    mask_details,
+    mask_payload,
+    mask_text,
+    sensitive_paths,
+    sensitive_values,
+)
 
 _logger = logging.getLogger(__name__)
 
@@ -83,6 +89,7 @@ _INSERT_COLUMNS = (
 
 
 RUN_RETENTION_DAYS = 90
+MANAGER_GROUP = "pss_core.group_pss_manager"
 
 
 def canonical_json(data):
@@ -125,14 +132,18 @@ class PssMessage(models.Model):
     schema_version = fields.Integer(default=1, readonly=True)
     external_event_id = fields.Char(string="Event ID", readonly=True, index=True)
     idempotency_key = fields.Char(required=True, readonly=True)
-    payload = fields.Json(readonly=True)
+    # Raw payloads hold personal and financial values (costs, tax ids,
+    # e-mails): pss Managers only. Everyone else reads payload_display.
+    payload = fields.Json(readonly=True, groups=MANAGER_GROUP)
     payload_sha256 = fields.Char(
         string="Payload SHA-256",
         readonly=True,
         help="Hash of the payload as received; edits do not change it.",
     )
     payload_original = fields.Json(
-        readonly=True, help="The payload as received, kept when a manager edits it."
+        readonly=True,
+        groups=MANAGER_GROUP,
+        help="The payload as received, kept when a manager edits it.",
     )
     payload_edited_by_id = fields.Many2one("res.users", readonly=True)
     payload_edited_at = fields.Datetime(readonly=True)
@@ -140,7 +151,10 @@ class PssMessage(models.Model):
         readonly=True, help="The payload was emptied by the retention policy."
     )
     payload_display = fields.Text(
-        string="Payload (JSON)", compute="_compute_payload_display"
+        string="Payload (JSON)",
+        compute="_compute_payload_display",
+        help="The payload; values its schema marks sensitive are masked for "
+        "everyone but pss Managers.",
     )
     payload_original_display = fields.Text(
         string="Original Payload (JSON)", compute="_compute_payload_display"
@@ -260,17 +274,35 @@ class PssMessage(models.Model):
             message.record_count = len(message.record_ids)
 
     @api.depends("payload", "payload_original", "event_type")
+    @api.depends_context("uid")
     def _compute_payload_display(self):
-        handler_model = self.env["pss.handler"]
+        # Managers see the values; anybody else (who may not read the raw
+        # payload fields) sees the sensitive ones masked. sudo: reads the
+        # raw payload only to show its masked copy.
+        show_all = self._pss_sees_sensitive()
         for message in self:
-            handler = handler_model._pss_handler_for(
-                message.event_type, message.direction
-            )
-            paths = sensitive_paths(handler._pss_schema) if handler is not None else {}
-            message.payload_display = self._pretty(message.payload, paths)
-            message.payload_original_display = self._pretty(
-                message.payload_original, paths
-            )
+            raw = message.sudo()
+            paths = {} if show_all else message._pss_sensitive_paths()
+            message.payload_display = self._pretty(raw.payload, paths)
+            message.payload_original_display = self._pretty(raw.payload_original, paths)
+
+    def _pss_sees_sensitive(self):
+        """Whether the current user may see sensitive values unmasked."""
+        return self.env.su or self.env.user.has_group(MANAGER_GROUP)
+
+    def _pss_sensitive_paths(self):
+        """The sensitive paths of this message's schema (see lib/masking)."""
+        self.ensure_one()
+        handler = self.env["pss.handler"]._pss_handler_for(
+            self.event_type, self.direction
+        )
+        return sensitive_paths(handler._pss_schema) if handler is not None else {}
+
+    def _pss_sensitive_values(self, payload=None):
+        """The sensitive values of the payload (or of ``payload``), as text."""
+        self.ensure_one()
+        data = self.sudo().payload if payload is None else payload
+        return sensitive_values(data, self._pss_sensitive_paths())
 
     @staticmethod
     def _pretty(data, paths):
@@ -882,6 +914,43 @@ class PssMessage(models.Model):
         return env
 
     @api.model
+    def _pss_check_allowed(self, system, handler):
+        """The system may send this event type, and its technical user holds
+        the group of the type's family (an HRIS user cannot apply CRM events
+        even if its allowed list was widened by mistake).
+
+        The intake refuses a type the system may not send; this catches what
+        got in anyway (a message requeued after the list was narrowed).
+        """
+        event_type = handler._pss_event_type
+        if event_type not in system._pss_allowed_types("in"):
+            raise PssDataError(
+                _(
+                    "System %(system)s may not send %(type)s events (not among "
+                    "its allowed events); nothing was applied.",
+                    system=system.code,
+                    type=event_type,
+                )
+            )
+        groups = [g.strip() for g in (handler._pss_groups or "").split(",") if g]
+        user = system.user_id
+        if groups and not any(user.has_group(group) for group in groups):
+            names = ", ".join(
+                self.env.ref(group).sudo().full_name or group for group in groups
+            )
+            raise AccessError(
+                _(
+                    "Access denied: the technical user %(user)s of system "
+                    "%(system)s is not in the group that applies %(type)s "
+                    "events (%(groups)s); nothing was applied.",
+                    user=user.login,
+                    system=system.code,
+                    type=event_type,
+                    groups=names,
+                )
+            )
+
+    @api.model
     def _apply_claimed(self, ids, worker, now=None):
         """Apply claimed inbound messages: one handler call per group."""
         owned = self._lock_owned(ids, worker)
@@ -914,7 +983,8 @@ class PssMessage(models.Model):
             return group._finish({m.id: error for m in group}, {}, {}, started, now)
         try:
             env = self._handler_env(system, company)
-        except PssDataError as error:
+            self._pss_check_allowed(system, env[handler_name])
+        except (PssDataError, AccessError) as error:
             return group._finish({m.id: error for m in group}, {}, {}, started, now)
         handler = env[handler_name]
         payloads = {}
@@ -963,19 +1033,26 @@ class PssMessage(models.Model):
         except Exception as error:  # pylint: disable=broad-except
             # Roll back the ORM cache with the savepoint.
             self.env.invalidate_all()
+            # Logs never carry a sensitive value of the payloads.
+            hidden = set()
+            for message in messages:
+                hidden |= message._pss_sensitive_values()
             if not single:
                 _logger.info(
                     "pss: batch of %d %s failed (%s); applying one by one",
                     len(messages),
                     messages[0].event_type,
-                    error,
+                    mask_text(str(error), hidden),
                 )
                 return None
             if not isinstance(error, PssError | psycopg2.OperationalError):
-                _logger.exception(
-                    "pss: handler %s failed on message %s", handler._name, messages.id
-                )
                 error.pss_traceback = traceback.format_exc(limit=20)
+                _logger.error(
+                    "pss: handler %s failed on message %s\n%s",
+                    handler._name,
+                    messages.id,
+                    mask_text(error.pss_traceback, hidden),
+                )
             return error
         return batch
 
@@ -1001,7 +1078,12 @@ class PssMessage(models.Model):
             with_note = done.filtered(lambda m: m.id in notes)
             (done - with_note).write(vals)
             self._write_outcomes(
-                {m.id: dict(vals, note=notes[m.id]) for m in with_note}
+                {
+                    m.id: dict(
+                        vals, note=mask_text(notes[m.id], m._pss_sensitive_values())
+                    )
+                    for m in with_note
+                }
             )
             counts["done"] = len(done)
         outcomes = {
@@ -1029,6 +1111,12 @@ class PssMessage(models.Model):
         category = self._categorize(error)
         message = getattr(error, "message", None) or str(error) or repr(error)
         details = getattr(error, "details", None) or False
+        # What a handler or Odoo says may quote a sensitive value (a tax id
+        # refused as a duplicate...): the console, the API's status answer
+        # and the logs show it masked.
+        hidden = self._pss_sensitive_values()
+        message = mask_text(message, hidden)
+        details = mask_details(details, hidden)
         vals = {
             "error_category": category,
             "last_error": message,
@@ -1038,7 +1126,9 @@ class PssMessage(models.Model):
             "duration_ms": duration_ms,
         }
         if getattr(error, "pss_traceback", None):
-            vals["last_error"] = f"{message}\n\n{error.pss_traceback}"
+            vals["last_error"] = mask_text(
+                f"{message}\n\n{error.pss_traceback}", hidden
+            )
         if category == "dependency":
             vals.update(
                 state="parked",
@@ -1212,6 +1302,28 @@ class PssMessage(models.Model):
                             "Not sent: system %s has no outbound URL. Set one "
                             "and requeue to send it.",
                             system.code,
+                        ),
+                    }
+                )
+                counts["cancelled"] = counts.get("cancelled", 0) + 1
+                if commit:
+                    self.env.cr.commit()  # pylint: disable=invalid-commit
+                continue
+            if message.event_type not in system._pss_allowed_types("out"):
+                # The system does not receive this type: keep it for the
+                # audit trail, never send it.
+                message.write(
+                    {
+                        "state": "cancelled",
+                        "finished_at": now or fields.Datetime.now(),
+                        "lease_owner": False,
+                        "lease_expires_at": False,
+                        "note": _(
+                            "Not sent: system %(system)s does not receive "
+                            "%(type)s events. Add the type to its events "
+                            "received and requeue to send it.",
+                            system=system.code,
+                            type=message.event_type,
                         ),
                     }
                 )

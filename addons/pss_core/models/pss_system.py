@@ -46,6 +46,28 @@ class PssSystem(models.Model):
         help="Inbound events of this system are applied as this user, limited "
         "to the allowed companies. Give it only the rights its events need.",
     )
+    event_type_ids = fields.Many2many(
+        "pss.event.type",
+        "pss_system_event_type_in_rel",
+        "system_id",
+        "event_type_id",
+        string="Allowed Events",
+        domain=[("direction", "=", "in")],
+        tracking=True,
+        help="Inbound event types this system may send; any other is refused "
+        "with 403 and stores nothing. New systems get the defaults of their "
+        "kind.",
+    )
+    outbound_event_type_ids = fields.Many2many(
+        "pss.event.type",
+        "pss_system_event_type_out_rel",
+        "system_id",
+        "event_type_id",
+        string="Events Received",
+        domain=[("direction", "=", "out")],
+        help="Outbound event types this system receives; any other is not "
+        "sent to it (the message is cancelled with a note).",
+    )
     # Outbound
     outbound_url = fields.Char(
         string="Outbound URL", help="Where outbound events are POSTed."
@@ -130,6 +152,43 @@ class PssSystem(models.Model):
             "Maximum attempts must be positive.",
         ),
     ]
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        """A system created without allowed events gets its kind's defaults."""
+        EventType = self.env["pss.event.type"]
+        for vals in vals_list:
+            kind = vals.get("kind") or "other"
+            for field, direction in (
+                ("event_type_ids", "in"),
+                ("outbound_event_type_ids", "out"),
+            ):
+                if field not in vals:
+                    defaults = EventType._pss_defaults(kind).filtered(
+                        lambda t, d=direction: t.direction == d
+                    )
+                    vals[field] = [fields.Command.set(defaults.ids)]
+        return super().create(vals_list)
+
+    @api.onchange("kind")
+    def _onchange_kind_event_types(self):
+        if self.kind and not (self.event_type_ids or self.outbound_event_type_ids):
+            defaults = self.env["pss.event.type"]._pss_defaults(self.kind)
+            self.event_type_ids = defaults.filtered(lambda t: t.direction == "in")
+            self.outbound_event_type_ids = defaults.filtered(
+                lambda t: t.direction == "out"
+            )
+
+    def _pss_allowed_types(self, direction="in"):
+        """Names of the event types this system may send (in) or receives
+        (out), read past record rules (the queue and the API ask)."""
+        self.ensure_one()
+        types = (
+            self.sudo().event_type_ids
+            if direction == "in"
+            else self.sudo().outbound_event_type_ids
+        )
+        return set(types.filtered("active").mapped("name"))
 
     @api.constrains("code")
     def _check_code(self):

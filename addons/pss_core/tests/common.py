@@ -49,13 +49,33 @@ def make_user(env, login, groups, companies, company=None, email=True):
     )
 
 
-def make_system(env, code, user, companies, **values):
+def event_types(env, names=None):
+    """Commands setting a system's allowed inbound and received outbound
+    event types: ``names``, or every declared type when None."""
+    domain = [] if names is None else [("name", "in", list(names))]
+    types = env["pss.event.type"].search(domain)
+    return {
+        "event_type_ids": [
+            Command.set(types.filtered(lambda t: t.direction == "in").ids)
+        ],
+        "outbound_event_type_ids": [
+            Command.set(types.filtered(lambda t: t.direction == "out").ids)
+        ],
+    }
+
+
+def make_system(env, code, user, companies, allowed=None, **values):
+    """An external system; ``allowed``: names of the event types it may send
+    and receive. By default every declared type, explicitly: the tests of
+    the queue, the API and the handlers are not about the allowed list (the
+    tests that are name their own)."""
     vals = {
         "name": f"System {code}",
         "code": code,
         "kind": "other",
         "user_id": user.id,
         "company_ids": [Command.set(companies.ids)],
+        **event_types(env, allowed),
     }
     vals.update(values)
     return env["pss.system"].create(vals)

@@ -5,7 +5,14 @@ from decimal import Decimal
 import pytest
 from pydantic import Field, ValidationError
 
-from odoo.addons.pss_core.lib.masking import MASK, mask_payload, sensitive_paths
+from odoo.addons.pss_core.lib.masking import (
+    MASK,
+    mask_details,
+    mask_payload,
+    mask_text,
+    sensitive_paths,
+    sensitive_values,
+)
 from odoo.addons.pss_core.schemas import Envelope
 from odoo.addons.pss_core.schemas.common import Amount, CurrencyCode, Rate, StrictModel
 
@@ -85,3 +92,26 @@ def test_masking_follows_nested_schemas():
         "cards": [{"holder": "Ada", "number": MASK}],
     }
     assert data["iban"].startswith("DE")  # the original is untouched
+
+
+def test_sensitive_values_are_taken_out_of_texts():
+    paths = sensitive_paths(Person)
+    data = {
+        "name": "Ada",
+        "iban": "DE89370400440532013000",
+        "cards": [
+            {"holder": "Ada", "number": "4111"},
+            {"holder": "Bo", "number": 85.5},
+        ],
+    }
+    values = sensitive_values(data, paths)
+    assert values == {"DE89370400440532013000", "4111", "85.5", "85.50", "4111.00"}
+    text = "iban DE89370400440532013000 refused; card 4111, cost 85.50; 185.5 and 41110"
+    assert mask_text(text, values) == (
+        "iban *** refused; card ***, cost ***; 185.5 and 41110"
+    )
+    assert mask_details([{"path": "data.iban", "message": "4111?"}], values) == [
+        {"path": "data.iban", "message": "***?"}
+    ]
+    assert mask_text("nothing to hide", set()) == "nothing to hide"
+    assert sensitive_values({"name": "Ada", "iban": None}, paths) == set()

@@ -36,6 +36,7 @@ class PssHandlerCustomerUpserted(models.AbstractModel):
     _inherit = "pss.handler"
     _description = "customer.upserted"
     _pss_event_type = "customer.upserted"
+    _pss_groups = "pss_project.group_pss_project_integration"
     _pss_schema = CustomerUpserted
     _pss_sequence_prefix = "customer"
     _pss_description = "Create or update a customer (deduplicated)"

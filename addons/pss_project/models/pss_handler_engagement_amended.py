@@ -30,6 +30,7 @@ class PssHandlerEngagementAmended(models.AbstractModel):
     _inherit = "pss.handler"
     _description = "engagement.amended"
     _pss_event_type = "engagement.amended"
+    _pss_groups = "pss_project.group_pss_project_integration"
     _pss_schema = EngagementAmended
     _pss_sequence_prefix = "engagement"
     _pss_description = (

@@ -61,6 +61,7 @@ class PssHandlerEngagementWon(models.AbstractModel):
     _inherit = "pss.handler"
     _description = "engagement.won"
     _pss_event_type = "engagement.won"
+    _pss_groups = "pss_project.group_pss_project_integration"
     _pss_schema = EngagementWon
     _pss_sequence_prefix = "engagement"
     _pss_description = "A deal won / SOW signed: sale order, project, analytic account"

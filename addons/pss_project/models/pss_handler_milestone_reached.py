@@ -12,6 +12,7 @@ class PssHandlerMilestoneReached(models.AbstractModel):
     _inherit = "pss.handler"
     _description = "milestone.reached"
     _pss_event_type = "milestone.reached"
+    _pss_groups = "pss_project.group_pss_project_integration"
     _pss_schema = MilestoneReached
     _pss_description = "A milestone was reached and accepted"
 

@@ -20,6 +20,9 @@ Email = Annotated[
     ),
 ]
 ShortText = Annotated[str, StringConstraints(max_length=128, strip_whitespace=True)]
+# Personal and financial values: masked for everyone but pss Managers in the
+# console, chatter, logs, error texts and the API's status answers.
+SENSITIVE = {"sensitive": True}
 
 
 class Customer(StrictModel):
@@ -32,10 +35,12 @@ class Customer(StrictModel):
     name: str = Field(min_length=1, max_length=256)
     is_company: bool = True
     vat: ShortText | None = Field(
-        default=None, description="VAT / tax id; the first dedupe key after bindings"
+        default=None,
+        description="VAT / tax id; the first dedupe key after bindings",
+        json_schema_extra=SENSITIVE,
     )
-    email: Email | None = None
-    phone: ShortText | None = None
+    email: Email | None = Field(default=None, json_schema_extra=SENSITIVE)
+    phone: ShortText | None = Field(default=None, json_schema_extra=SENSITIVE)
     street: str | None = Field(default=None, max_length=256)
     city: ShortText | None = None
     zip: Annotated[str, StringConstraints(max_length=24)] | None = None

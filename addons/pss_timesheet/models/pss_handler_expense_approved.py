@@ -22,6 +22,7 @@ class PssHandlerExpenseApproved(models.AbstractModel):
     _inherit = "pss.handler"
     _description = "expense.approved"
     _pss_event_type = "expense.approved"
+    _pss_groups = "pss_timesheet.group_pss_psa_time_integration"
     _pss_schema = ExpenseApproved
     _pss_sequence_prefix = "expense"
     _pss_description = "Approved expense: expense report, re-invoiced when billable"

@@ -15,6 +15,7 @@ class PssHandlerResourceUpserted(models.AbstractModel):
     _inherit = "pss.handler"
     _description = "resource.upserted"
     _pss_event_type = "resource.upserted"
+    _pss_groups = "pss_timesheet.group_pss_hris_integration"
     _pss_schema = ResourceUpserted
     _pss_sequence_prefix = "resource"
     _pss_description = "Employee or contractor, role, department, hourly cost"

@@ -55,6 +55,7 @@ class PssHandlerTimesheetApproved(models.AbstractModel):
     _inherit = "pss.handler"
     _description = "timesheet.approved"
     _pss_event_type = "timesheet.approved"
+    _pss_groups = "pss_timesheet.group_pss_psa_time_integration"
     _pss_schema = TimesheetApproved
     _pss_description = "Approved time lines: timesheets on the engagement's project"
 

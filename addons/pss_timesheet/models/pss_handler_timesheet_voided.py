@@ -17,6 +17,7 @@ class PssHandlerTimesheetVoided(models.AbstractModel):
     _inherit = "pss.handler"
     _description = "timesheet.voided"
     _pss_event_type = "timesheet.voided"
+    _pss_groups = "pss_timesheet.group_pss_psa_time_integration"
     _pss_schema = TimesheetVoided
     _pss_description = "Withdrawn time lines: removed, or an exception if invoiced"
 

@@ -39,7 +39,10 @@ class PssMessage(models.Model):
         for message in self:
             lock = lock_date_of(message.company_id) or date.min
             first_open = lock + timedelta(days=1)
-            payload = dict(message.payload)
+            # sudo: the raw payload is for pss Managers; finance moves the
+            # dates of these held lines only (checked above).
+            raw = message.sudo()
+            payload = dict(raw.payload)
             moved = []
             lines = []
             for original in payload.get("lines", []):
@@ -58,8 +61,8 @@ class PssMessage(models.Model):
                 "error_category": False,
                 "last_error": False,
             }
-            if not message.payload_original:
-                vals["payload_original"] = message.payload
+            if not raw.payload_original:
+                vals["payload_original"] = raw.payload
             # sudo: finance (checked above) may release time held for a
             # locked period but has no write access to the queue's own
             # fields; only these bookkeeping fields of these held messages

@@ -29,4 +29,7 @@ class ExpenseApproved(StrictModel):
     billable: bool = False
     approved_by: Annotated[str, StringConstraints(max_length=256)] | None = None
     approved_at: datetime | None = None
-    receipt_url: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    # A link to the receipt may open a personal document to whoever holds it.
+    receipt_url: Annotated[str, StringConstraints(max_length=2000)] | None = Field(
+        default=None, json_schema_extra={"sensitive": True}
+    )

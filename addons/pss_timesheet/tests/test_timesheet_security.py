@@ -4,7 +4,7 @@ technical user's group and the multi-company rules of pss_timesheet."""
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
-from odoo.addons.pss_core.tests.common import make_user
+from odoo.addons.pss_core.tests.common import make_system, make_user
 
 from .common import TimesheetCase, unique
 
@@ -90,3 +90,115 @@ class TestTimesheetSecurity(TimesheetCase):
         with self.assertRaises(AccessError, msg="another entity's exception"):
             exc_us.with_user(finance_de).write({"state": "done"})
         self.assertEqual(exc_us.state, "open")
+
+
+@tagged("post_install", "-at_install")
+class TestEventFamilyGroups(TimesheetCase):
+    """Issue 8: one narrow technical-user group per event family. An HRIS
+    user could write sale orders (its group implied the CRM one)."""
+
+    def narrow_user(self, *groups):
+        user = make_user(self.env, unique("tech_narrow"), list(groups), self.companies)
+        return user
+
+    def test_hris_user_cannot_apply_crm_events_even_if_allowed(self):
+        hris_user = self.narrow_user("pss_timesheet.group_pss_hris_integration")
+        # Odoo's own rights: no sales documents at all.
+        for model in ("sale.order", "sale.order.line", "project.project"):
+            with self.assertRaises(AccessError, msg=model):
+                self.env[model].with_user(hris_user).check_access_rights("create")
+        hris = make_system(
+            self.env,
+            unique("hris"),
+            hris_user,
+            self.companies,
+            # The allowed list widened by mistake.
+            allowed=["resource.upserted", "customer.upserted", "engagement.won"],
+            kind="hris",
+        )
+        name = unique("Not a customer ")
+        customer = self.customer(unique("C-"), name=name)
+        engagement = self.engagement(
+            unique("ENG-"),
+            "time_and_materials",
+            self.customer(unique("C-"), name=name),
+            currency="EUR",
+            rate_card=[{"role": "consultant", "unit_price": "100", "hours": "10"}],
+        )
+        messages = self.post(
+            hris, "customer.upserted", customer, self.company_de
+        ) | self.post(hris, "engagement.won", engagement, self.company_de)
+        resource = self.post(
+            hris,
+            "resource.upserted",
+            self.resource(
+                unique("R-"),
+                hourly_cost={
+                    "amount": "61.5",
+                    "currency": "EUR",
+                    "effective_from": "2026-01-01",
+                },
+            ),
+            self.company_de,
+        )
+        self.process()
+        for message in messages:
+            self.assertEqual((message.state, message.error_category), ("dead", "data"))
+            self.assertIn("Access denied", message.last_error)
+            self.assertIn("CRM events", message.last_error)
+        self.assertFalse(self.env["res.partner"].search([("name", "=", name)]))
+        self.assertFalse(
+            self.bound(hris, "sale.order", engagement["external_id"]),
+            "no sale order",
+        )
+        # Its own family applies with the narrow group alone.
+        self.assertDone(resource)
+        employee = self.bound(
+            hris, "hr.employee", resource.sudo().payload["external_id"]
+        )
+        cost = self.env["pss.resource.cost"].search([("employee_id", "=", employee.id)])
+        self.assertEqual(cost.amount, 61.5)
+
+    def test_psa_time_user_applies_time_and_expenses_but_no_engagements(self):
+        eng = self.tm_engagement(self.company_de)
+        res = unique("R-")
+        resource = self.post(
+            self.psa, "resource.upserted", self.resource(res), self.company_de
+        )
+        self.process()
+        self.assertDone(resource)
+        # From now on the PSA applies as a user of the time family only.
+        self.psa.user_id = self.narrow_user(
+            "pss_timesheet.group_pss_psa_time_integration"
+        )
+        line = self.line(unique("L-"), res, eng)
+        time_message = self.post(
+            self.psa, "timesheet.approved", {"lines": [line]}, self.company_de
+        )
+        expense = {
+            "external_id": unique("X-"),
+            "resource_external_id": res,
+            "engagement_external_id": eng,
+            "date": "2026-04-15",
+            "amount": "40.00",
+            "currency": "EUR",
+            "category": "travel",
+            "billable": True,
+        }
+        expense_message = self.post(
+            self.psa, "expense.approved", expense, self.company_de
+        )
+        won = self.engagement(
+            unique("ENG-"),
+            "fixed_fee",
+            self.customer(unique("C-")),
+            currency="EUR",
+            fixed_amount="1000",
+        )
+        won_message = self.post(self.psa, "engagement.won", won, self.company_de)
+        self.process()
+        self.assertDone(time_message, expense_message)
+        self.assertEqual(self.timesheets([line["external_id"]]).unit_amount, 2.5)
+        self.assertEqual(won_message.state, "dead")
+        self.assertIn("Access denied", won_message.last_error)
+        self.assertFalse(self.bound(self.psa, "sale.order", won["external_id"]))

@@ -3,12 +3,16 @@
 {
     "name": "PSS queue test handlers",
     "summary": "Test-only event types exercising every path of the pss queue",
-    "version": "17.0.1.0.0",
+    "version": "17.0.1.1.0",
     "category": "Hidden/Tests",
     "website": "https://github.com/pss-odoo/pss",
     "author": "PSS contributors",
     "license": "LGPL-3",
     "installable": True,
     "depends": ["pss_core"],
-    "data": ["security/ir.model.access.csv", "security/pss_queue_test_rules.xml"],
+    "data": [
+        "security/ir.model.access.csv",
+        "security/pss_queue_test_rules.xml",
+        "data/pss_event_type_data.xml",
+    ],
 }

@@ -35,8 +35,12 @@ class PssHandlerTestRecord(models.AbstractModel):
         binding = self.env["pss.binding"]
         system = batch.system
         items = list(batch)
-        if any(data.behaviour == "internal" for _m, data in items):
-            raise RuntimeError("simulated bug in the handler")
+        for _m, data in items:
+            if data.behaviour == "internal":
+                # A bug whose message quotes a sensitive value, as Odoo's
+                # own errors may (the tests show it masked in logs).
+                quoted = f" (secret {data.secret})" if data.secret else ""
+                raise RuntimeError(f"simulated bug in the handler{quoted}")
         versions = binding._versions(
             system, "pss.test.record", [d.external_id for _m, d in items]
         )
@@ -71,11 +75,14 @@ class PssHandlerTestRecord(models.AbstractModel):
                 batch.fail(message, PssTransientError("remote side is down"))
                 continue
             if data.behaviour == "data":
+                quoted = f" for {data.secret}" if data.secret else ""
                 batch.fail(
                     message,
                     PssDataError(
-                        "amount does not match",
-                        details=[{"path": "data.amount", "message": "mismatch"}],
+                        f"amount does not match{quoted}",
+                        details=[
+                            {"path": "data.amount", "message": f"mismatch{quoted}"}
+                        ],
                     ),
                 )
                 continue
