@@ -3,6 +3,7 @@ from collections import namedtuple
 from odoo import _, api, models
 
 from odoo.addons.pss_core.lib.errors import PssDataError, PssDependencyError
+from odoo.addons.pss_core.lib.locks import advisory_xact_locks
 
 from ..lib.dedupe import name_key, normalize_name, normalize_vat
 from ..schemas.customer import CustomerUpserted
@@ -112,13 +113,31 @@ class PssHandlerCustomerUpserted(models.AbstractModel):
         # Dedupe the unbound customers.
         unbound = [ext for ext in customers if ext not in bound and ext not in errors]
         vat_keys = {ext: normalize_vat(customers[ext].vat) for ext in unbound}
-        by_vat = self._pss_partners_by_vat({k for k in vat_keys.values() if k})
-        name_keys = {
-            ext: name_key(customers[ext].email, customers[ext].name)
+        by_vat, name_keys, by_name = self._pss_dedupe_matches(
+            customers, unbound, vat_keys
+        )
+        new = [
+            ext
             for ext in unbound
-            if not by_vat.get(vat_keys[ext])
-        }
-        by_name = self._pss_partners_by_name({k for k in name_keys.values() if k})
+            if not by_vat.get(vat_keys[ext]) and not by_name.get(name_keys.get(ext))
+        ]
+        if new:
+            # About to create partners: wait for any other worker creating one
+            # with the same VAT or e-mail domain + name, then look again (what
+            # it committed is found and linked, never duplicated).
+            advisory_xact_locks(
+                self.env.cr,
+                [
+                    key
+                    for ext in new
+                    for key in self._pss_dedupe_lock_keys(
+                        vat_keys[ext], name_keys.get(ext)
+                    )
+                ],
+            )
+            by_vat, name_keys, by_name = self._pss_dedupe_matches(
+                customers, unbound, vat_keys
+            )
 
         partner_of = dict(bound)  # the customers' and their parents'
         operations = {ext: "updated" for ext in customers if ext in bound}
@@ -335,6 +354,28 @@ class PssHandlerCustomerUpserted(models.AbstractModel):
         if hasattr(current, "_name"):
             return current.id != (value or False)
         return (current or False) != (value or False)
+
+    def _pss_dedupe_matches(self, customers, unbound, vat_keys):
+        """(by VAT, name keys, by name) of the ``unbound`` customers: the
+        existing partners their VAT or e-mail domain + name point to."""
+        by_vat = self._pss_partners_by_vat({k for k in vat_keys.values() if k})
+        name_keys = {
+            ext: name_key(customers[ext].email, customers[ext].name)
+            for ext in unbound
+            if not by_vat.get(vat_keys[ext])
+        }
+        by_name = self._pss_partners_by_name({k for k in name_keys.values() if k})
+        return by_vat, name_keys, by_name
+
+    @staticmethod
+    def _pss_dedupe_lock_keys(vat_key, email_name_key):
+        """Lock keys of a partner about to be created (shared: company 0)."""
+        keys = []
+        if vat_key:
+            keys.append((PARTNER, 0, "vat", vat_key))
+        if email_name_key:
+            keys.append((PARTNER, 0, "email_name", *email_name_key))
+        return keys
 
     def _pss_partners_by_vat(self, vat_keys):
         """{normalised VAT: partner id} among the commercial partners usable
