@@ -452,11 +452,31 @@ class PssMessage(models.Model):
         ``FOR UPDATE SKIP LOCKED`` lets several workers claim from the same
         queue without waiting on each other or taking the same message. Only
         the head of every sequence key is claimable, so messages of one key
-        apply strictly in arrival order.
+        apply strictly in arrival order. One exception: a message whose
+        handler creates the binding that earlier messages of its key are
+        parked waiting for (``_pss_sequence_binds``, e.g. engagement.won
+        behind an engagement.amended that arrived first) passes them and
+        the messages queued behind them; the binding releases them after it.
         """
         now = now or fields.Datetime.now()
         self.flush_model()
         system_clause = SQL("AND m.system_id = %s", system.id) if system else SQL()
+        openers = self.env["pss.handler"]._pss_sequence_openers()
+        opener_clause = (
+            SQL(
+                """
+                AND NOT EXISTS (
+                    SELECT 1 FROM pss_message w
+                    WHERE w.sequence_scope = m.sequence_scope
+                      AND w.id <= p.id
+                      AND w.state = 'parked'
+                      AND (m.event_type, w.wait_model) IN %s)
+                """,
+                openers,
+            )
+            if openers and direction == "in"
+            else SQL()
+        )
         self.env.cr.execute(
             SQL(
                 """
@@ -471,7 +491,8 @@ class PssMessage(models.Model):
                             WHERE p.sequence_scope = m.sequence_scope
                               AND p.id < m.id
                               AND p.state IN
-                                  ('pending', 'running', 'retrying', 'parked')))
+                                  ('pending', 'running', 'retrying', 'parked')
+                              %(opener_clause)s))
                     ORDER BY m.id
                     LIMIT %(limit)s
                     FOR UPDATE OF m SKIP LOCKED
@@ -498,6 +519,7 @@ class PssMessage(models.Model):
                 limit=limit,
                 worker=worker,
                 system_clause=system_clause,
+                opener_clause=opener_clause,
             )
         )
         ids = sorted(row[0] for row in self.env.cr.fetchall())

@@ -64,6 +64,9 @@ class PssHandlerEngagementWon(models.AbstractModel):
     _pss_event_type = "engagement.won"
     _pss_schema = EngagementWon
     _pss_sequence_prefix = "engagement"
+    # An amendment that arrived first waits (parked) for the order's binding:
+    # a won passes it, binds the order and so releases it.
+    _pss_sequence_binds = ORDER
     _pss_description = "A deal won / SOW signed: sale order, project, analytic account"
 
     def _pss_process(self, batch):
