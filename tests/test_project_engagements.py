@@ -497,6 +497,102 @@ class TestArrivalOrderHttp(ProjectHttpCase):
         )
         self.assertEqual(binding.last_version, 3)
 
+    # -- parent cycles: a data error, never a wait without end -------------
+    def assertCycle(self, message, text):
+        self.assertEqual(
+            (message.state, message.error_category),
+            ("dead", "data"),
+            message.park_reason,
+        )
+        (detail,) = message.error_details
+        self.assertEqual(detail["path"], "data.parent_external_id")
+        self.assertIn(text, detail["message"])
+
+    def test_a_customer_that_is_its_own_parent_is_dead(self):
+        ext = unique("C-SELF-")
+        message = self.post(
+            self.crm,
+            "customer.upserted",
+            self.customer(ext, parent_external_id=ext),
+            self.company_de,
+        )
+        self.process()
+        self.assertCycle(message, "its own parent")
+        self.assertFalse(self.bound(self.crm, "res.partner", ext))
+        document = self.status(self.crm, message)
+        self.assertEqual(document["state"], "dead")
+
+    def test_two_customers_parent_of_each_other_in_one_request_are_dead(self):
+        a, b = unique("C-A-"), unique("C-B-")
+        first, second = self.post(
+            self.crm,
+            "customer.upserted",
+            [
+                self.customer(a, name="Alpha", parent_external_id=b),
+                self.customer(b, name="Beta", parent_external_id=a),
+            ],
+            self.company_de,
+        )
+        self.process()
+        self.assertCycle(first, "parent cycle")
+        self.assertCycle(second, "parent cycle")
+        self.assertFalse(self.Partner.search([("name", "in", ["Alpha", "Beta"])]))
+
+    def test_a_parent_cycle_across_two_requests_is_dead_not_parked_forever(self):
+        a, b = unique("C-A-"), unique("C-B-")
+        first = self.post(
+            self.crm,
+            "customer.upserted",
+            self.customer(a, parent_external_id=b),
+            self.company_de,
+        )
+        self.process()
+        self.assertEqual((first.state, first.wait_external_id), ("parked", b))
+        second = self.post(
+            self.crm,
+            "customer.upserted",
+            self.customer(b, parent_external_id=a),
+            self.company_de,
+        )
+        self.process()
+        self.assertCycle(second, f"{a} -> {b}")
+        self.assertFalse(self.bound(self.crm, "res.partner", b))
+        # The sender corrects B (no parent): B is created and A follows it.
+        fixed = self.post(
+            self.crm,
+            "customer.upserted",
+            self.customer(b, name="Beta Holding"),
+            self.company_de,
+        )
+        self.process()
+        self.assertDone(fixed, first)
+        self.assertEqual(
+            self.bound(self.crm, "res.partner", a).parent_id,
+            self.bound(self.crm, "res.partner", b),
+        )
+
+    def test_moving_a_known_company_under_its_own_child_is_dead(self):
+        top, child = unique("C-TOP-"), unique("C-CH-")
+        self.post(self.crm, "customer.upserted", self.customer(top), self.company_de)
+        self.post(
+            self.crm,
+            "customer.upserted",
+            self.customer(child, parent_external_id=top),
+            self.company_de,
+        )
+        self.process()
+        top_partner = self.bound(self.crm, "res.partner", top)
+        move = self.post(
+            self.crm,
+            "customer.upserted",
+            self.customer(top, phone="+49 30 1", parent_external_id=child),
+            self.company_de,
+        )
+        self.process()
+        self.assertCycle(move, f"{top} -> {child} -> {top}")
+        self.assertFalse(top_partner.parent_id)
+        self.assertFalse(top_partner.phone, "nothing of the message is written")
+
 
 @tagged("post_install", "-at_install")
 class TestEngagementLifecycle(ProjectCase):
