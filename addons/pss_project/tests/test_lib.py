@@ -10,6 +10,7 @@ from odoo.addons.pss_project.lib.dedupe import (
     normalize_name,
     normalize_vat,
 )
+from odoo.addons.pss_project.lib.hierarchy import parent_cycles
 from odoo.addons.pss_project.lib.periods import effective_index, month_periods
 
 
@@ -68,8 +69,6 @@ def test_effective_index_picks_the_rate_in_force():
 
 
 def test_parent_cycles_finds_self_parents_and_loops_only():
-    from odoo.addons.pss_project.lib.hierarchy import parent_cycles
-
     assert parent_cycles({}) == []
     assert parent_cycles({"A": None, "B": "A", "C": "B"}) == []
     assert parent_cycles({"A": "A"}) == [["A"]]
