@@ -44,6 +44,20 @@ class ProjectHttpCase(ProjectCase, HttpCase):
         self.env.invalidate_all()
         return response
 
+    def status(self, system, message):
+        """GET the message's status as the sender does."""
+        creds = self.credentials(system)
+        response = self.opener.get(
+            f"{self.base_url()}/pss/v1/{system.code}/messages/{message.id}",
+            headers={
+                "Authorization": f"Bearer {creds['api_key']}",
+                "X-PSS-Signature": sign(creds["signing_secret"], b"", int(time.time())),
+            },
+            timeout=60,
+        )
+        self.assertEqual(response.status_code, 200, response.text)
+        return response.json()
+
     def post(self, system, event_type, data, entity, event_id=None):
         datas = data if isinstance(data, list) else [data]
         envelopes = [
@@ -418,6 +432,166 @@ class TestEngagementBillingModels(ProjectHttpCase):
         other = self.bound(self.crm, "sale.order", second.payload["external_id"])
         self.assertEqual(other.pricelist_id, order.pricelist_id)
         self.assertEqual(len(other.order_line), 1, "open-ended: first period only")
+
+
+@tagged("post_install", "-at_install")
+class TestArrivalOrderHttp(ProjectHttpCase):
+    """Events a sender posts out of order, or that contradict each other."""
+
+    def test_amendments_before_their_won_wait_and_apply_after_it(self):
+        ext = unique("ENG-EARLY-")
+        amend = {"external_id": ext, "effective_date": "2026-03-01"}
+        v2 = self.post(
+            self.crm,
+            "engagement.amended",
+            dict(
+                amend,
+                version=2,
+                rate_card=[{"role": "consultant", "unit_price": "130.00"}],
+            ),
+            self.company_de,
+        )
+        self.process()
+        self.assertEqual((v2.state, v2.error_category), ("parked", "dependency"))
+        self.assertEqual((v2.wait_model, v2.wait_external_id), ("sale.order", ext))
+        self.assertIn(ext, v2.park_reason)
+        self.assertEqual(self.status(self.crm, v2)["state"], "parked")
+        # A later amendment of the same engagement queues behind it.
+        v3 = self.post(
+            self.crm,
+            "engagement.amended",
+            dict(amend, version=3, budget_hours="300"),
+            self.company_de,
+        )
+        self.process()
+        self.assertEqual((v2.state, v3.state), ("parked", "pending"))
+        self.assertFalse(self.bound(self.crm, "sale.order", ext))
+
+        won = self.post(
+            self.crm,
+            "engagement.won",
+            self.engagement(
+                ext,
+                "time_and_materials",
+                self.customer(unique("C-")),
+                budget_hours="100",
+                rate_card=[{"role": "consultant", "unit_price": "100.00"}],
+            ),
+            self.company_de,
+        )
+        self.process()
+        self.assertDone(won, v2, v3)
+        self.assertEqual(self.status(self.crm, v2)["state"], "done")
+        order = self.bound(self.crm, "sale.order", ext)
+        self.assertEqual(order.state, "sale")
+        # Both amendments are in force, in their order: v2's rate, v3's budget.
+        self.assertEqual(order.order_line.mapped("price_unit"), [130.0])
+        project = self.bound(self.crm, "project.project", ext)
+        self.assertEqual(project.allocated_hours, 300)
+        binding = self.env["pss.binding"].search(
+            [
+                ("system_id", "=", self.crm.id),
+                ("res_model", "=", "sale.order"),
+                ("external_id", "=", ext),
+            ]
+        )
+        self.assertEqual(binding.last_version, 3)
+
+    # -- parent cycles: a data error, never a wait without end -------------
+    def assertCycle(self, message, text):
+        self.assertEqual(
+            (message.state, message.error_category),
+            ("dead", "data"),
+            message.park_reason,
+        )
+        (detail,) = message.error_details
+        self.assertEqual(detail["path"], "data.parent_external_id")
+        self.assertIn(text, detail["message"])
+
+    def test_a_customer_that_is_its_own_parent_is_dead(self):
+        ext = unique("C-SELF-")
+        message = self.post(
+            self.crm,
+            "customer.upserted",
+            self.customer(ext, parent_external_id=ext),
+            self.company_de,
+        )
+        self.process()
+        self.assertCycle(message, "its own parent")
+        self.assertFalse(self.bound(self.crm, "res.partner", ext))
+        document = self.status(self.crm, message)
+        self.assertEqual(document["state"], "dead")
+
+    def test_two_customers_parent_of_each_other_in_one_request_are_dead(self):
+        a, b = unique("C-A-"), unique("C-B-")
+        first, second = self.post(
+            self.crm,
+            "customer.upserted",
+            [
+                self.customer(a, name="Alpha", parent_external_id=b),
+                self.customer(b, name="Beta", parent_external_id=a),
+            ],
+            self.company_de,
+        )
+        self.process()
+        self.assertCycle(first, "parent cycle")
+        self.assertCycle(second, "parent cycle")
+        self.assertFalse(self.Partner.search([("name", "in", ["Alpha", "Beta"])]))
+
+    def test_a_parent_cycle_across_two_requests_is_dead_not_parked_forever(self):
+        a, b = unique("C-A-"), unique("C-B-")
+        first = self.post(
+            self.crm,
+            "customer.upserted",
+            self.customer(a, parent_external_id=b),
+            self.company_de,
+        )
+        self.process()
+        self.assertEqual((first.state, first.wait_external_id), ("parked", b))
+        second = self.post(
+            self.crm,
+            "customer.upserted",
+            self.customer(b, parent_external_id=a),
+            self.company_de,
+        )
+        self.process()
+        self.assertCycle(second, f"{a} -> {b}")
+        self.assertFalse(self.bound(self.crm, "res.partner", b))
+        # The sender corrects B (no parent): B is created and A follows it.
+        fixed = self.post(
+            self.crm,
+            "customer.upserted",
+            self.customer(b, name="Beta Holding"),
+            self.company_de,
+        )
+        self.process()
+        self.assertDone(fixed, first)
+        self.assertEqual(
+            self.bound(self.crm, "res.partner", a).parent_id,
+            self.bound(self.crm, "res.partner", b),
+        )
+
+    def test_moving_a_known_company_under_its_own_child_is_dead(self):
+        top, child = unique("C-TOP-"), unique("C-CH-")
+        self.post(self.crm, "customer.upserted", self.customer(top), self.company_de)
+        self.post(
+            self.crm,
+            "customer.upserted",
+            self.customer(child, parent_external_id=top),
+            self.company_de,
+        )
+        self.process()
+        top_partner = self.bound(self.crm, "res.partner", top)
+        move = self.post(
+            self.crm,
+            "customer.upserted",
+            self.customer(top, phone="+49 30 1", parent_external_id=child),
+            self.company_de,
+        )
+        self.process()
+        self.assertCycle(move, f"{top} -> {child} -> {top}")
+        self.assertFalse(top_partner.parent_id)
+        self.assertFalse(top_partner.phone, "nothing of the message is written")
 
 
 @tagged("post_install", "-at_install")

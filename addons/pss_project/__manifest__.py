@@ -5,7 +5,7 @@
     "summary": "Customers and won engagements from CRM / PSA become partners, "
     "confirmed sale orders with the right billing model, projects and "
     "analytic accounts in the right legal entity",
-    "version": "17.0.1.1.0",
+    "version": "17.0.1.3.0",
     "category": "Services/Integrations",
     "website": "https://github.com/pss-odoo/pss",
     "author": "PSS contributors",

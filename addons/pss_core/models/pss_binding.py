@@ -1,6 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..lib.locks import LOCK_TABLE_DDL
 from ..record_names import display_names
 
 
@@ -45,6 +46,9 @@ class PssBinding(models.Model):
                 ON pss_binding (res_model, external_id)
             """
         )
+        # The keys of lib/locks.advisory_xact_lock: bindings find records by
+        # external id, these serialise finding-or-creating them by content.
+        self.env.cr.execute(LOCK_TABLE_DDL)
 
     @api.depends("res_model", "res_id")
     def _compute_record_name(self):

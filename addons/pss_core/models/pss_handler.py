@@ -37,6 +37,11 @@ class PssHandler(models.AbstractModel):
     # user must hold for the queue to apply this type: the event family's
     # narrow technical-user group.
     _pss_groups = "pss_core.group_pss_integration"
+    # Model whose binding (under the sequence key's external id) applying
+    # this event creates, e.g. "sale.order" for engagement.won. Earlier
+    # messages of its sequence key parked waiting for that binding (and the
+    # ones queued behind them) do not hold it back: it is what releases them.
+    _pss_sequence_binds = None
 
     @api.model
     def _pss_registry(self, direction=None):
@@ -51,6 +56,19 @@ class PssHandler(models.AbstractModel):
                 continue
             handlers[event_type] = name
         return handlers
+
+    @api.model
+    def _pss_sequence_openers(self):
+        """((event type, model), ...) of the inbound handlers that bind the
+        record the other events of their sequence key wait for."""
+        registry = self.env.registry
+        return tuple(
+            sorted(
+                (event_type, registry[name]._pss_sequence_binds)
+                for event_type, name in self._pss_registry("in").items()
+                if registry[name]._pss_sequence_binds
+            )
+        )
 
     @api.model
     def _pss_handler_for(self, event_type, direction="in"):

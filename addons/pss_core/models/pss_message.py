@@ -506,7 +506,11 @@ class PssMessage(models.Model):
         ``FOR UPDATE SKIP LOCKED`` lets several workers claim from the same
         queue without waiting on each other or taking the same message. Only
         the head of every sequence key is claimable, so messages of one key
-        apply strictly in arrival order.
+        apply strictly in arrival order. One exception: a message whose
+        handler creates the binding that earlier messages of its key are
+        parked waiting for (``_pss_sequence_binds``, e.g. engagement.won
+        behind an engagement.amended that arrived first) passes them and
+        the messages queued behind them; the binding releases them after it.
         """
         now = now or fields.Datetime.now()
         self.flush_model()
@@ -548,14 +552,37 @@ class PssMessage(models.Model):
         return ids
 
     @staticmethod
-    def _claimable_head():
+    def _claimable_head(opener_clause=None):
         """Only the head of a sequence key may be claimed."""
         return SQL(
             """(m.sequence_scope IS NULL OR NOT EXISTS (
                     SELECT 1 FROM pss_message p
                     WHERE p.sequence_scope = m.sequence_scope
                       AND p.id < m.id
-                      AND p.state IN ('pending', 'running', 'retrying', 'parked')))"""
+                      AND p.state IN ('pending', 'running', 'retrying', 'parked')
+                      %s))""",
+            opener_clause or SQL(),
+        )
+
+    @api.model
+    def _claimable_opener_clause(self):
+        """A message whose type creates the binding that earlier messages of
+        its sequence key are parked waiting for (``_pss_sequence_binds``, e.g.
+        engagement.won for an amendment that came first) is not held back by
+        them, nor by the ones queued behind them: it is what releases them."""
+        openers = self.env["pss.handler"]._pss_sequence_openers()
+        if not openers:
+            return SQL()
+        return SQL(
+            """
+            AND NOT EXISTS (
+                SELECT 1 FROM pss_message w
+                WHERE w.sequence_scope = m.sequence_scope
+                  AND w.id <= p.id
+                  AND w.state = 'parked'
+                  AND (m.event_type, w.wait_model) IN %s)
+            """,
+            openers,
         )
 
     @api.model
@@ -576,7 +603,7 @@ class PssMessage(models.Model):
             now=now,
             limit=limit,
             system_clause=system_clause,
-            head=self._claimable_head(),
+            head=self._claimable_head(self._claimable_opener_clause()),
         )
 
     @api.model

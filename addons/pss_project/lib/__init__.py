@@ -1,3 +1,3 @@
 """Plain-Python helpers of pss_project (no ORM), unit-tested without Odoo."""
 
-from . import dedupe, periods
+from . import dedupe, hierarchy, periods

@@ -3,8 +3,10 @@ from collections import namedtuple
 from odoo import _, api, models
 
 from odoo.addons.pss_core.lib.errors import PssDataError, PssDependencyError
+from odoo.addons.pss_core.lib.locks import advisory_xact_locks
 
 from ..lib.dedupe import name_key, normalize_name, normalize_vat
+from ..lib.hierarchy import parent_cycles
 from ..schemas.customer import CustomerUpserted
 
 PARTNER = "res.partner"
@@ -98,6 +100,15 @@ class PssHandlerCustomerUpserted(models.AbstractModel):
             )
             if details:
                 errors[ext] = details
+        # A customer cannot be its own ancestor (itself, or a loop in the batch).
+        self._pss_cycle_errors(
+            errors,
+            {
+                ext: customer.parent_external_id
+                for ext, customer in customers.items()
+                if customer.parent_external_id
+            },
+        )
         # Parents: bound, or in this batch and not failing.
         changed = True
         while changed:
@@ -110,16 +121,49 @@ class PssHandlerCustomerUpserted(models.AbstractModel):
                     errors[ext] = parent
                     changed = True
 
+        # Waiting for a parent that itself waits (parked) for this customer,
+        # directly or through others: that would wait forever.
+        self._pss_cycle_errors(
+            errors,
+            self._pss_parked_parents(
+                system,
+                {
+                    ext: parent
+                    for ext, parent in errors.items()
+                    if isinstance(parent, str) and parent not in customers
+                },
+            ),
+            only=[ext for ext, error in errors.items() if isinstance(error, str)],
+        )
+
         # Dedupe the unbound customers.
         unbound = [ext for ext in customers if ext not in bound and ext not in errors]
         vat_keys = {ext: normalize_vat(customers[ext].vat) for ext in unbound}
-        by_vat = self._pss_partners_by_vat({k for k in vat_keys.values() if k})
-        name_keys = {
-            ext: name_key(customers[ext].email, customers[ext].name)
+        by_vat, name_keys, by_name = self._pss_dedupe_matches(
+            customers, unbound, vat_keys
+        )
+        new = [
+            ext
             for ext in unbound
-            if not by_vat.get(vat_keys[ext])
-        }
-        by_name = self._pss_partners_by_name({k for k in name_keys.values() if k})
+            if not by_vat.get(vat_keys[ext]) and not by_name.get(name_keys.get(ext))
+        ]
+        if new:
+            # About to create partners: wait for any other worker creating one
+            # with the same VAT or e-mail domain + name, then look again (what
+            # it committed is found and linked, never duplicated).
+            advisory_xact_locks(
+                self.env.cr,
+                [
+                    key
+                    for ext in new
+                    for key in self._pss_dedupe_lock_keys(
+                        vat_keys[ext], name_keys.get(ext)
+                    )
+                ],
+            )
+            by_vat, name_keys, by_name = self._pss_dedupe_matches(
+                customers, unbound, vat_keys
+            )
 
         partner_of = dict(bound)  # the customers' and their parents'
         operations = {ext: "updated" for ext in customers if ext in bound}
@@ -185,6 +229,7 @@ class PssHandlerCustomerUpserted(models.AbstractModel):
             [*_PLAIN_FIELDS.values(), "country_id", "parent_id", "pss_currency_id"]
         )
         by_id = {p.id: p for p in partners}
+        writes = {}
         for ext, partner_id in partner_of.items():
             if ext not in customers or ext in errors or operations[ext] == "created":
                 continue
@@ -195,9 +240,36 @@ class PssHandlerCustomerUpserted(models.AbstractModel):
             )
             if ext in linked:
                 vals = {k: v for k, v in vals.items() if not partner[k]}
-            vals = {k: v for k, v in vals.items() if self._pss_differs(partner[k], v)}
+            writes[ext] = {
+                k: v for k, v in vals.items() if self._pss_differs(partner[k], v)
+            }
+        # A new parent must not have the partner among its ancestors.
+        moves = {
+            partner_of[ext]: vals["parent_id"]
+            for ext, vals in writes.items()
+            if vals.get("parent_id")
+        }
+        if moves:
+            graph = self._pss_partner_parents(set(moves.values()))
+            graph.update(moves)
+            ext_of = binding._external_ids(
+                system, Partner.browse([n for n in graph if n not in moves])
+            )
+            ext_of.update({partner_of[ext]: ext for ext in writes})
+            self._pss_cycle_errors(
+                errors,
+                graph,
+                only=[ext for ext, vals in writes.items() if vals.get("parent_id")],
+                node_ext=lambda node: ext_of.get(node) if node in moves else None,
+                label=lambda node: (
+                    ext_of.get(node) or Partner.browse(node).display_name
+                ),
+            )
+        for ext, vals in writes.items():
+            if ext in errors:
+                continue
             if vals:
-                partner.write(vals)
+                by_id[partner_of[ext]].write(vals)
             else:
                 operations[ext] = "unchanged"
         # Company-dependent payment terms, grouped by term.
@@ -262,6 +334,100 @@ class PssHandlerCustomerUpserted(models.AbstractModel):
                         ),
                     )
         return result
+
+    # ------------------------------------------------------------------
+    # Parent cycles
+    # ------------------------------------------------------------------
+    @api.model
+    def _pss_cycle_errors(
+        self, errors, parent_of, only=None, node_ext=None, label=None
+    ):
+        """Record a data error on ``parent_external_id`` for each customer on
+        a cycle of ``parent_of`` (restricted to the external ids ``only``).
+
+        ``node_ext`` maps a graph node to its external id (identity by
+        default), ``label`` names a node in the message.
+        """
+        node_ext = node_ext or (lambda node: node)
+        label = label or (lambda node: node)
+        for cycle in parent_cycles(parent_of):
+            names = [str(label(node)) for node in cycle]
+            text = (
+                _("a customer cannot be its own parent")
+                if len(cycle) == 1
+                else _(
+                    "parent cycle: %(cycle)s",
+                    cycle=" -> ".join([*names, names[0]]),
+                )
+            )
+            for node in cycle:
+                ext = node_ext(node)
+                if ext is None or (only is not None and ext not in only):
+                    continue
+                error = errors.get(ext)
+                if not isinstance(error, list):
+                    error = errors[ext] = []
+                error.append(("parent_external_id", text))
+
+    def _pss_parked_parents(self, system, waiting):
+        """``waiting`` ({customer: parent it would park on}) extended with the
+        parents the parked customer.upserted messages of ``system`` wait for,
+        followed from those parents (one recursive query)."""
+        if not waiting:
+            return {}
+        self.env["pss.message"].flush_model()
+        prefix = f"{self._pss_sequence_prefix}:"
+        self.env.cr.execute(
+            """
+            WITH RECURSIVE chain(ext) AS (
+                SELECT unnest(%(starts)s::varchar[])
+              UNION
+                SELECT m.wait_external_id
+                  FROM chain c
+                  JOIN pss_message m ON m.sequence_key = %(prefix)s || c.ext
+                 WHERE m.direction = 'in'
+                   AND m.state = 'parked'
+                   AND m.system_id = %(system)s
+                   AND m.event_type = %(event_type)s
+                   AND m.wait_model = %(model)s
+            )
+            SELECT substr(m.sequence_key, length(%(prefix)s) + 1), m.wait_external_id
+              FROM chain c
+              JOIN pss_message m ON m.sequence_key = %(prefix)s || c.ext
+             WHERE m.direction = 'in'
+               AND m.state = 'parked'
+               AND m.system_id = %(system)s
+               AND m.event_type = %(event_type)s
+               AND m.wait_model = %(model)s
+            """,
+            {
+                "starts": list(set(waiting.values())),
+                "prefix": prefix,
+                "system": system.id,
+                "event_type": self._pss_event_type,
+                "model": PARTNER,
+            },
+        )
+        graph = dict(self.env.cr.fetchall())
+        graph.update(waiting)
+        return graph
+
+    def _pss_partner_parents(self, partner_ids):
+        """{partner id: parent id} of ``partner_ids`` and all their ancestors."""
+        self.env[PARTNER].flush_model(["parent_id"])
+        self.env.cr.execute(
+            """
+            WITH RECURSIVE up(id, parent_id) AS (
+                SELECT id, parent_id FROM res_partner WHERE id IN %s
+              UNION
+                SELECT p.id, p.parent_id
+                  FROM res_partner p JOIN up ON p.id = up.parent_id
+            )
+            SELECT id, parent_id FROM up
+            """,
+            [tuple(partner_ids)],
+        )
+        return dict(self.env.cr.fetchall())
 
     # ------------------------------------------------------------------
     # Helpers (one query each, whatever the batch size)
@@ -336,6 +502,28 @@ class PssHandlerCustomerUpserted(models.AbstractModel):
         if hasattr(current, "_name"):
             return current.id != (value or False)
         return (current or False) != (value or False)
+
+    def _pss_dedupe_matches(self, customers, unbound, vat_keys):
+        """(by VAT, name keys, by name) of the ``unbound`` customers: the
+        existing partners their VAT or e-mail domain + name point to."""
+        by_vat = self._pss_partners_by_vat({k for k in vat_keys.values() if k})
+        name_keys = {
+            ext: name_key(customers[ext].email, customers[ext].name)
+            for ext in unbound
+            if not by_vat.get(vat_keys[ext])
+        }
+        by_name = self._pss_partners_by_name({k for k in name_keys.values() if k})
+        return by_vat, name_keys, by_name
+
+    @staticmethod
+    def _pss_dedupe_lock_keys(vat_key, email_name_key):
+        """Lock keys of a partner about to be created (shared: company 0)."""
+        keys = []
+        if vat_key:
+            keys.append((PARTNER, 0, "vat", vat_key))
+        if email_name_key:
+            keys.append((PARTNER, 0, "email_name", *email_name_key))
+        return keys
 
     def _pss_partners_by_vat(self, vat_keys):
         """{normalised VAT: partner id} among the commercial partners usable

@@ -3,8 +3,6 @@ from datetime import timedelta
 from odoo import Command, _, fields, models
 from odoo.tools import float_compare
 
-from odoo.addons.pss_core.lib.errors import PssDataError
-
 from ..lib.periods import MAX_PERIODS, effective_index, month_periods
 from ..schemas.engagement import EngagementAmended
 from .pss_handler_engagement_won import (
@@ -21,7 +19,9 @@ ONE_DAY = timedelta(days=1)
 class PssHandlerEngagementAmended(models.AbstractModel):
     """engagement.amended: a newer version of an engagement, applied in order.
 
-    A version not newer than the applied one is a conflict (no effect). Rates
+    A version not newer than the applied one is a conflict (no effect); an
+    amendment of an engagement not bound yet is parked until its
+    engagement.won binds the sale order. Rates
     change from an effective date: the role gets a new sale order line from
     that date and time dated before it stays on the old line (old rate).
     """
@@ -48,16 +48,17 @@ class PssHandlerEngagementAmended(models.AbstractModel):
         for message, data in items:
             bound = versions.get(data.external_id)
             if not bound:
-                batch.fail(
+                # Its engagement.won is late (or still parked): wait for the
+                # order's binding; the won passes this message in the queue.
+                batch.park(
                     message,
-                    PssDataError(
-                        _(
-                            "Engagement %s is not known: its engagement.won must be "
-                            "applied first.",
-                            data.external_id,
-                        ),
-                        details=[{"path": "data.external_id", "message": "unknown"}],
+                    _(
+                        "Engagement %s is not known yet: waiting for its "
+                        "engagement.won.",
+                        data.external_id,
                     ),
+                    ORDER,
+                    data.external_id,
                 )
                 continue
             order_id, applied = bound

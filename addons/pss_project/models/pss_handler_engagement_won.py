@@ -1,6 +1,7 @@
 from odoo import Command, _, api, fields, models
 
 from odoo.addons.pss_core.lib.errors import PssDataError
+from odoo.addons.pss_core.lib.locks import advisory_xact_locks
 
 from ..lib.periods import MAX_PERIODS, month_periods
 from ..schemas.engagement import EngagementWon
@@ -64,6 +65,9 @@ class PssHandlerEngagementWon(models.AbstractModel):
     _pss_groups = "pss_project.group_pss_project_integration"
     _pss_schema = EngagementWon
     _pss_sequence_prefix = "engagement"
+    # An amendment that arrived first waits (parked) for the order's binding:
+    # a won passes it, binds the order and so releases it.
+    _pss_sequence_binds = ORDER
     _pss_description = "A deal won / SOW signed: sale order, project, analytic account"
 
     def _pss_process(self, batch):
@@ -388,8 +392,18 @@ class PssHandlerEngagementWon(models.AbstractModel):
         if not names:
             return {}
         Tag = self.env["project.tags"]
-        found = {tag.name: tag.id for tag in Tag.search([("name", "in", list(names))])}
+
+        def existing():
+            tags = Tag.search([("name", "in", list(names))])
+            return {tag.name: tag.id for tag in tags}
+
+        found = existing()
         missing = sorted(names - set(found))
+        if missing:
+            # Another worker creating the same tag: wait for it, look again.
+            advisory_xact_locks(self.env.cr, [(Tag._name, 0, name) for name in missing])
+            found = existing()
+            missing = sorted(names - set(found))
         if missing:
             for tag in Tag.create([{"name": name} for name in missing]):
                 found[tag.name] = tag.id

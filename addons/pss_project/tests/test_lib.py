@@ -10,6 +10,7 @@ from odoo.addons.pss_project.lib.dedupe import (
     normalize_name,
     normalize_vat,
 )
+from odoo.addons.pss_project.lib.hierarchy import parent_cycles
 from odoo.addons.pss_project.lib.periods import effective_index, month_periods
 
 
@@ -65,3 +66,15 @@ def test_effective_index_picks_the_rate_in_force():
     assert effective_index(spans, date(2026, 1, 1)) == 0, "before: the first rate"
     assert effective_index([(None, None)], date(2026, 1, 1)) == 0
     assert effective_index([], date(2026, 1, 1)) is None
+
+
+def test_parent_cycles_finds_self_parents_and_loops_only():
+    assert parent_cycles({}) == []
+    assert parent_cycles({"A": None, "B": "A", "C": "B"}) == []
+    assert parent_cycles({"A": "A"}) == [["A"]]
+    assert parent_cycles({"B": "A", "A": "B"}) == [["A", "B"]]
+    # C leads into the A-B loop without being on it; D-E-F is another loop.
+    found = parent_cycles({"C": "A", "A": "B", "B": "A", "D": "E", "E": "F", "F": "D"})
+    assert sorted(found) == [["A", "B"], ["D", "E", "F"]]
+    # A parent outside the graph ends the walk.
+    assert parent_cycles({"A": "X", "B": "A"}) == []

@@ -1,0 +1,30 @@
+"""Keys of the advisory locks, without a database."""
+
+import pytest
+
+from odoo.addons.pss_core.lib.locks import lock_key
+
+EXPECTED = -4082857569907012073
+
+
+def test_key_is_stable_across_processes_and_releases():
+    # The first 8 bytes of sha256("res.partner\x1f0\x1fvat\x1fDE123"), signed:
+    # a worker on another machine or version must compute the same lock.
+    assert lock_key("res.partner", 0, "vat", "DE123") == lock_key(
+        "res.partner", "0", "vat", "DE123"
+    )
+    assert lock_key("res.partner", 0, "vat", "DE123") == EXPECTED
+
+
+def test_key_fits_a_postgresql_bigint_and_separates_parts():
+    keys = {lock_key("m", company, "k") for company in range(2000)}
+    assert len(keys) == 2000
+    assert all(-(2**63) <= key < 2**63 for key in keys)
+    assert any(key < 0 for key in keys)
+    # Parts are separated: ("ab", "c") is not ("a", "bc").
+    assert lock_key("ab", "c") != lock_key("a", "bc")
+
+
+def test_a_key_needs_parts():
+    with pytest.raises(ValueError):
+        lock_key()
