@@ -16,6 +16,8 @@ from odoo import SUPERUSER_ID, api
 from odoo.tests import BaseCase, tagged
 from odoo.tests.common import get_db_name
 
+from odoo.addons.pss_core.tests.common import event_types
+
 from pss_testing import unique
 
 MESSAGES = 200
@@ -95,6 +97,7 @@ class TestOutboundSlowReceiver(BaseCase):
                     "retry_cap": 2,
                     "max_attempts": 3,
                     "internal_max_attempts": 2,
+                    **event_types(env, ["test.notified"]),
                 }
             )
             cls.system_id, cls.company_id = system.id, company.id

@@ -33,6 +33,8 @@ def env_of(registry):
 
 
 def fixtures(registry, tag):
+    from odoo.addons.pss_core.tests.common import event_types
+
     with env_of(registry) as env:
         company = env["res.company"].create(
             {"name": f"Scale {tag}", "pss_entity_code": tag}
@@ -59,6 +61,7 @@ def fixtures(registry, tag):
                 "user_id": user.id,
                 "company_ids": [(6, 0, company.ids)],
                 "lease_seconds": 120,
+                **event_types(env, ["test.record"]),
             }
         )
         lane = env.ref(LANE)
