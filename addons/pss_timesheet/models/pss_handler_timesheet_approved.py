@@ -100,7 +100,7 @@ class PssHandlerTimesheetApproved(models.AbstractModel):
         project_ids = binding._resolve_any(
             system, PROJECT, {line.engagement_external_id for line in lines}
         )
-        versions = binding._versions(system, LINE, [line.external_id for line in lines])
+        states = binding._states(system, LINE, [line.external_id for line in lines])
         queued_projects = self._pss_queued(
             "engagement",
             {e.engagement_external_id for e in lines} - set(project_ids),
@@ -111,7 +111,11 @@ class PssHandlerTimesheetApproved(models.AbstractModel):
             .browse(set(employee_ids.values()))
         )
         projects = self.env[PROJECT].browse(set(project_ids.values()))
-        existing = self.env[LINE].browse({v[0] for v in versions.values()}).exists()
+        existing = (
+            self.env[LINE]
+            .browse({s.res_id for s in states.values() if s.res_id})
+            .exists()
+        )
         existing_by_id = {t.id: t for t in existing}
         tasks = self._pss_tasks(projects, {line.task for line in lines if line.task})
         locks = {c.id: lock_date_of(c) for c in projects.company_id}
@@ -120,7 +124,7 @@ class PssHandlerTimesheetApproved(models.AbstractModel):
             "projects": {p.id: p for p in projects},
             "employee_ids": employee_ids,
             "project_ids": project_ids,
-            "versions": versions,
+            "states": states,
             "existing": existing_by_id,
             "tasks": tasks,
             "locks": locks,
@@ -166,6 +170,11 @@ class PssHandlerTimesheetApproved(models.AbstractModel):
                 or outcome["exceptions"]
                 or outcome["unchanged"]
             )
+            if outcome["voided"] and not progressed and not deferred:
+                # Every line was withdrawn by a void: nothing applies.
+                batch.conflict(message, self._pss_summary(outcome))
+                continue
+            progressed = progressed or outcome["voided"]
             if not progressed and len(deferred) == 1:
                 # Everything waits for one thing: the message itself waits.
                 ((key, waiting),) = deferred.items()
@@ -227,11 +236,16 @@ class PssHandlerTimesheetApproved(models.AbstractModel):
             "exceptions": [],
             "rejected": [],
             "unchanged": [],
+            "voided": [],
             "moved": 0,
             "no_task": [],
             "deferred": defaultdict(list),
         }
         for line in data.lines:
+            state = ctx["states"].get(line.external_id)
+            if self._pss_voided(message, line, state):
+                outcome["voided"].append(line.external_id)
+                continue
             if line.hours <= 0 or line.hours > 24:
                 outcome["rejected"].append(
                     (line.external_id, _("hours must be more than 0 and at most 24"))
@@ -277,9 +291,8 @@ class PssHandlerTimesheetApproved(models.AbstractModel):
             if id(line) not in ctx["best"]:
                 outcome["unchanged"].append(line.external_id)
                 continue
-            bound = ctx["versions"].get(line.external_id)
-            timesheet = ctx["existing"].get(bound[0]) if bound else None
-            if timesheet is not None and line.version <= (bound[1] or 0):
+            timesheet = ctx["existing"].get(state.res_id) if state else None
+            if timesheet is not None and line.version <= state.version:
                 outcome["unchanged"].append(line.external_id)
                 continue
             if timesheet is not None and self._pss_invoiced(timesheet):
@@ -316,6 +329,16 @@ class PssHandlerTimesheetApproved(models.AbstractModel):
         return outcome
 
     @api.model
+    def _pss_voided(self, message, line, state):
+        """The sender voided this line after sending this approval (or at a
+        version at least as high): it must never come back."""
+        if not state or not state.voided_at:
+            return False
+        if line.version <= state.voided_version:
+            return True
+        return bool(message.occurred_at) and message.occurred_at < state.voided_at
+
+    @api.model
     def _pss_invoiced(self, timesheet):
         invoice = timesheet.timesheet_invoice_id
         return bool(invoice) and invoice.state != "cancel"
@@ -335,9 +358,7 @@ class PssHandlerTimesheetApproved(models.AbstractModel):
             "pss_external_id": line.external_id,
             "pss_version": line.version,
             "pss_approved_by": line.approved_by or False,
-            "pss_approved_at": line.approved_at.replace(tzinfo=None)
-            if line.approved_at
-            else False,
+            "pss_approved_at": line.approved_at if line.approved_at else False,
             "pss_hourly_cost": cost or 0.0,
             # amount (cost) set here only when the dated cost is known;
             # otherwise hr_timesheet computes it from the employee.
@@ -371,6 +392,13 @@ class PssHandlerTimesheetApproved(models.AbstractModel):
         if outcome["unchanged"]:
             parts.append(
                 _("%s unchanged (version already applied)", len(outcome["unchanged"]))
+            )
+        if outcome["voided"]:
+            parts.append(
+                _(
+                    "%s ignored: voided by the sender (at or after this version)",
+                    len(outcome["voided"]),
+                )
             )
         if outcome["moved"]:
             parts.append(_("%s moved to the first open date", outcome["moved"]))
@@ -463,6 +491,9 @@ class PssHandlerTimesheetApproved(models.AbstractModel):
                     "company_id": message.company_id.id,
                     "entity_code": message.entity_code,
                     "correlation_id": message.correlation_id or message.uuid,
+                    # The sender's time of the approval: a void sent after
+                    # it still wins over the child (see _pss_voided).
+                    "occurred_at": message.occurred_at,
                 }
             )
         self.env["pss.message"].enqueue_many(system, items, direction="in")
