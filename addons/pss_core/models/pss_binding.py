@@ -3,6 +3,7 @@ from collections import namedtuple
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..lib.locks import LOCK_TABLE_DDL
 from ..record_names import display_names
 
 # What a handler needs to know of one bound external id (see _states).
@@ -63,6 +64,9 @@ class PssBinding(models.Model):
                 ON pss_binding (res_model, external_id)
             """
         )
+        # Keys of lib.locks.advisory_xact_lock: bindings and natural keys are
+        # both about creating an external record's Odoo record once.
+        self.env.cr.execute(LOCK_TABLE_DDL)
 
     @api.depends("res_model", "res_id")
     def _compute_record_name(self):

@@ -1,6 +1,7 @@
 from odoo import _, api, fields, models
 
 from odoo.addons.pss_core.lib.errors import PssDataError
+from odoo.addons.pss_core.lib.locks import advisory_xact_locks
 
 from ..schemas.resource import ResourceUpserted
 
@@ -135,38 +136,46 @@ class PssHandlerResourceUpserted(models.AbstractModel):
         jobs = self.env["pss.value.map"]._map(
             system, "role_job", roles, company=company
         )
-        missing = sorted(set(roles) - set(jobs))
+        missing = set(roles) - set(jobs)
         if missing:
-            Job = self.env["hr.job"]
-            found = {
-                job.name: job.id
-                for job in Job.search(
-                    [("name", "in", missing), ("company_id", "in", [company.id, False])]
-                )
-            }
-            to_create = [name for name in missing if name not in found]
-            for job in Job.create(
-                [{"name": name, "company_id": company.id} for name in to_create]
-            ):
-                found[job.name] = job.id
-            jobs.update({name: found[name] for name in missing})
+            jobs.update(self._pss_find_or_create("hr.job", company, missing))
         return jobs
 
     def _pss_departments(self, company, names):
         if not names:
             return {}
-        Department = self.env["hr.department"]
-        found = {
-            d.name: d.id
-            for d in Department.search(
-                [("name", "in", list(names)), ("company_id", "in", [company.id, False])]
-            )
-        }
-        to_create = sorted(set(names) - set(found))
-        for dept in Department.create(
+        return self._pss_find_or_create("hr.department", company, set(names))
+
+    def _pss_find_or_create(self, model, company, names):
+        """{name: id} of the records of ``model`` named so in the company (or
+        shared), creating the missing ones once even when two workers apply
+        resources naming the same new department or job at the same time:
+        a transaction lock per (model, company, name) before looking again
+        (see pss_core lib/locks.py)."""
+        Model = self.env[model]
+        domain_company = ("company_id", "in", [company.id, False])
+
+        def search(wanted):
+            found = {}
+            for record in Model.search(
+                [("name", "in", sorted(wanted)), domain_company], order="id"
+            ):
+                found.setdefault(record.name, record.id)
+            return found
+
+        found = search(names)
+        missing = sorted(names - set(found))
+        if not missing:
+            return found
+        advisory_xact_locks(
+            self.env.cr, [(model, company.id, name) for name in missing]
+        )
+        found.update(search(missing))
+        to_create = [name for name in missing if name not in found]
+        for record in Model.create(
             [{"name": name, "company_id": company.id} for name in to_create]
         ):
-            found[dept.name] = dept.id
+            found[record.name] = record.id
         return found
 
     def _pss_costs(self, touched, currencies):
