@@ -196,3 +196,54 @@ class TestTimesheetIntegrityOverHttp(TimesheetMixin, ProjectHttpCase):
             self.timesheets([ext]).pss_approved_at, datetime(2026, 4, 20, 3, 30)
         )
         self.assertEqual(message.occurred_at, datetime(2026, 11, 20, 4, 30))
+
+    def test_one_person_from_the_hris_and_the_psa_is_one_employee(self):
+        """The HRIS (the CRM system stands in for it) and the PSA send the
+        same person under their own ids; the work e-mail makes them one
+        employee with two bindings, and the HRIS stays its system of record."""
+        hris_id, psa_id = unique("R-HRIS-"), unique("R-PSA-")
+        email = f"{hris_id.lower()}@example.com"
+        first = self.event(
+            self.crm,
+            "resource.upserted",
+            self.resource(
+                hris_id, name="Ada Lovelace", work_email=email, department="Delivery"
+            ),
+            "2026-11-19T08:00:00Z",
+        )
+        self.process()
+        self.assertDone(first)
+        second = self.event(
+            self.psa,
+            "resource.upserted",
+            self.resource(psa_id, name="A. Lovelace", work_email=f"  {email.upper()}"),
+            "2026-11-19T09:00:00Z",
+        )
+        self.process()
+        self.assertDone(second)
+        employees = (
+            self.env["hr.employee"]
+            .with_context(active_test=False)
+            .search([("work_email", "=ilike", email)])
+        )
+        self.assertEqual(len(employees), 1, "one employee")
+        bindings = self.env["pss.binding"].search(
+            [("res_model", "=", "hr.employee"), ("res_id", "=", employees.id)]
+        )
+        self.assertEqual(
+            sorted((b.system_id.id, b.external_id) for b in bindings),
+            sorted([(self.crm.id, hris_id), (self.psa.id, psa_id)]),
+        )
+        self.assertEqual(employees.name, "Ada Lovelace", "the HRIS's record")
+        self.assertEqual(employees.department_id.name, "Delivery")
+        self.assertIn("system of record", second.note)
+        # The PSA's time under its own id lands on that employee.
+        ext = unique("L-")
+        self.event(
+            self.psa,
+            "timesheet.approved",
+            {"lines": [self.line(ext, psa_id, self.eng, hours="2")]},
+            "2026-11-20T10:00:00Z",
+        )
+        self.process()
+        self.assertEqual(self.timesheets([ext]).employee_id, employees)

@@ -105,7 +105,10 @@ class PssBinding(models.Model):
 
         For records several systems name with the same external id (the HRIS
         creates resources the PSA refers to; the CRM creates engagements the
-        PSA books time on). One query; the system's own binding wins.
+        PSA books time on). One query; the system's own binding wins. Another
+        system's binding counts only for a record of a company ``system`` is
+        allowed in (or of no company): a sender never reaches the records of
+        an entity it may not send for through another system's ids.
         """
         external_ids = list({str(e) for e in external_ids if e})
         if not external_ids:
@@ -116,9 +119,17 @@ class PssBinding(models.Model):
             SELECT DISTINCT ON (external_id) external_id, res_id
               FROM pss_binding
              WHERE res_model = %s AND external_id IN %s
+               AND (system_id = %s OR company_id IS NULL
+                    OR company_id = ANY(%s))
              ORDER BY external_id, (system_id = %s) DESC, id
             """,
-            [model, tuple(external_ids), system.id],
+            [
+                model,
+                tuple(external_ids),
+                system.id,
+                system.sudo().company_ids.ids,
+                system.id,
+            ],
         )
         return dict(self.env.cr.fetchall())
 
