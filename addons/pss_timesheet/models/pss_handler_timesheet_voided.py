@@ -3,6 +3,7 @@ from collections import defaultdict
 from odoo import _, api, models
 
 from ..schemas.timesheet import TimesheetVoided
+from .pss_handler_timesheet_approved import WRITE_CONTEXT, lock_date_of
 
 LINE = "account.analytic.line"
 # Approvals not applied yet: a void withdraws the versions they carry too.
@@ -24,6 +25,12 @@ class PssHandlerTimesheetVoided(models.AbstractModel):
     highest of the applied version and the versions of the line's approvals
     still in the queue that were sent before the void. A void sent before the
     approval that is applied now (the void was retrying) changes nothing.
+
+    Time dated in a locked period follows the company's locked-period
+    behaviour: *park* leaves it for finance (a ``pss.timesheet.exception``),
+    *next open date* reverses it with a negative line on the first open date,
+    *reject* refuses the void back to the sender (``timesheet.rejected``) and
+    keeps the time. The closed month is never changed.
     """
 
     _name = "pss.handler.timesheet.voided"
@@ -68,6 +75,9 @@ class PssHandlerTimesheetVoided(models.AbstractModel):
         return queued
 
     def _pss_process(self, batch):
+        self.with_context(**WRITE_CONTEXT)._pss_apply(batch)
+
+    def _pss_apply(self, batch):
         system = batch.system
         items = list(batch)
         approved = self.env["pss.handler.timesheet.approved"]
@@ -80,13 +90,18 @@ class PssHandlerTimesheetVoided(models.AbstractModel):
             .browse({s.res_id for s in states.values() if s.res_id})
             .exists()
         )
-        by_id = {t.id: t for t in timesheets}
+        by_id = {t.id: t for t in timesheets if not t.pss_reversal_id}
+        locks = {c.id: lock_date_of(c) for c in timesheets.company_id}
         to_delete = self.env[LINE]
+        to_reverse = []
         exceptions = []
+        rejected_out = []
         voids = {}
         for message, data in items:
             void_at = message.occurred_at
             removed, early, invoiced, stale = 0, 0, 0, 0
+            locked = {"park": 0, "next_open_date": 0, "reject": 0}
+            rejected = []
             for ext in data.lines:
                 state = states.get(ext)
                 timesheet = by_id.get(state.res_id) if state else None
@@ -99,6 +114,34 @@ class PssHandlerTimesheetVoided(models.AbstractModel):
                     # Sent before the approval applied now: out of date.
                     stale += 1
                     continue
+                timesheet_lock = (
+                    locks.get(timesheet.company_id.id)
+                    if timesheet is not None
+                    else None
+                )
+                behaviour = None
+                if (
+                    timesheet_lock
+                    and timesheet.date <= timesheet_lock
+                    and not approved._pss_invoiced(timesheet)
+                ):
+                    behaviour = timesheet.company_id.sudo().pss_period_lock_behaviour
+                    if behaviour not in ("next_open_date", "reject"):
+                        behaviour = "park"
+                    locked[behaviour] += 1
+                    if behaviour == "reject":
+                        # Refused: the time stays, the void is not recorded.
+                        rejected.append(
+                            (
+                                ext,
+                                _(
+                                    "the voided time is in a locked period "
+                                    "(until %s): it cannot be removed",
+                                    timesheet_lock,
+                                ),
+                            )
+                        )
+                        continue
                 version = max(
                     [state.version if state else 0]
                     + [
@@ -127,21 +170,51 @@ class PssHandlerTimesheetVoided(models.AbstractModel):
                     invoiced += 1
                     exceptions.append((message, timesheet, ext))
                     continue
+                if behaviour == "park":
+                    exceptions.append(
+                        (
+                            message,
+                            timesheet,
+                            ext,
+                            approved._pss_locked_reason(timesheet_lock),
+                        )
+                    )
+                    continue
+                if behaviour == "next_open_date":
+                    to_reverse.append((message, timesheet, ext))
+                    continue
                 batch.record(message, timesheet, "removed", ext)
                 to_delete |= timesheet
                 removed += 1
-            note = self._pss_note(removed, early, invoiced, stale)
+            if rejected:
+                rejected_out.append((message, rejected))
+            note = self._pss_note(removed, early, invoiced, stale, locked)
             if stale and stale == len(data.lines):
                 batch.conflict(message, note)
             else:
                 batch.note(message, note)
         to_delete.unlink()
+        reversals = approved._pss_reverse([t for _m, t, _e in to_reverse])
+        for (message, _t, ext), reversal in zip(to_reverse, reversals, strict=True):
+            batch.record(message, reversal, "created", ext)
         binding._void_many(system, LINE, list(voids.values()))
+        approved._pss_enqueue_rejected(system, rejected_out)
         reason = "; ".join(sorted({d.reason for _m, d in items if d.reason})) or None
         approved._pss_exceptions(system, exceptions, kind="void", reason=reason)
 
-    def _pss_note(self, removed, early, invoiced, stale):
+    def _pss_note(self, removed, early, invoiced, stale, locked):
         note = _("%s removed", removed)
+        if locked["park"]:
+            note += _(", %s in a locked period: exception for finance", locked["park"])
+        if locked["next_open_date"]:
+            note += _(
+                ", %s in a locked period: reversed on the first open date",
+                locked["next_open_date"],
+            )
+        if locked["reject"]:
+            note += _(
+                ", %s in a locked period: rejected to the sender", locked["reject"]
+            )
         if invoiced:
             note += _(", %s already invoiced: exception for finance", invoiced)
         if early:
