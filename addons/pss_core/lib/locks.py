@@ -60,9 +60,15 @@ def advisory_xact_locks(cr, keys):
     """Lock many keys (tuples of parts) in a fixed order, so that two workers
     locking overlapping sets never deadlock; return the lock keys."""
     hashed = sorted({lock_key(*parts) for parts in keys})
-    for key in hashed:
-        cr.execute("SELECT pg_advisory_xact_lock(%s)", [key])
     if hashed:
+        # One statement, keys taken in ascending order (the sorted subquery).
+        cr.execute(
+            """
+            SELECT pg_advisory_xact_lock(k)
+              FROM (SELECT unnest(%s::bigint[]) AS k ORDER BY 1) AS keys
+            """,
+            [hashed],
+        )
         placeholders = ", ".join(["(%s, now() at time zone 'UTC')"] * len(hashed))
         cr.execute(
             f"""

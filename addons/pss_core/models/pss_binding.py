@@ -39,7 +39,6 @@ class PssBinding(models.Model):
         "or below it is ignored, even when the record never existed.",
     )
     voided_at = fields.Datetime(
-        string="Voided At",
         readonly=True,
         help="When the system withdrew the record (the void's event time): "
         "what it sent before that is ignored.",

@@ -98,7 +98,7 @@ class PssHandlerTimesheetVoided(models.AbstractModel):
         rejected_out = []
         voids = {}
         for message, data in items:
-            void_at = message.occurred_at
+            void_at = message.occurred_at or message.received_at
             removed, early, invoiced, stale = 0, 0, 0, 0
             locked = {"park": 0, "next_open_date": 0, "reject": 0}
             rejected = []
