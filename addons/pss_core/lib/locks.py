@@ -16,8 +16,15 @@ Under READ COMMITTED the waiter simply reads the committed row afterwards.
 """
 
 import hashlib
+import unicodedata
 
-__all__ = ["LOCK_TABLE_DDL", "advisory_xact_lock", "advisory_xact_locks", "lock_key"]
+__all__ = [
+    "LOCK_TABLE_DDL",
+    "advisory_xact_lock",
+    "advisory_xact_locks",
+    "lock_key",
+    "normalize",
+]
 
 LOCK_TABLE_DDL = """
     CREATE TABLE IF NOT EXISTS pss_lock_key (
@@ -29,15 +36,25 @@ LOCK_TABLE_DDL = """
 _SEPARATOR = "\x1f"  # ASCII unit separator: never part of a normalised key
 
 
+def normalize(part):
+    """A key part as compared: text NFKC, case-folded, spaces collapsed
+    (``None``/``False`` as empty), so "Senior  Consultant" and "senior
+    consultant" take the same lock."""
+    if part is None or part is False:
+        return ""
+    text = unicodedata.normalize("NFKC", str(part))
+    return " ".join(text.casefold().split())
+
+
 def lock_key(*key_parts):
     """Stable signed 64-bit key of ``key_parts`` (same in every process).
 
-    The first 8 bytes of the SHA-256 of the parts joined by the unit
+    The first 8 bytes of the SHA-256 of the normalised parts joined by the unit
     separator, as PostgreSQL's ``bigint`` of ``pg_advisory_xact_lock``.
     """
     if not key_parts:
         raise ValueError("a lock key needs at least one part")
-    text = _SEPARATOR.join(str(part) for part in key_parts)
+    text = _SEPARATOR.join(normalize(part) for part in key_parts)
     digest = hashlib.sha256(text.encode("utf-8")).digest()
     return int.from_bytes(digest[:8], "big", signed=True)
 

@@ -1,8 +1,15 @@
+from collections import namedtuple
+
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..lib.locks import LOCK_TABLE_DDL
 from ..record_names import display_names
+
+# What a handler needs to know of one bound external id (see _states).
+BoundState = namedtuple(
+    "BoundState", "res_id version voided_version voided_at applied_at"
+)
 
 
 class PssBinding(models.Model):
@@ -26,6 +33,16 @@ class PssBinding(models.Model):
         help="Highest version of the external record applied so far."
     )
     last_message_id = fields.Many2one("pss.message", ondelete="set null")
+    voided_version = fields.Integer(
+        readonly=True,
+        help="Highest version the system withdrew (a void): anything sent at "
+        "or below it is ignored, even when the record never existed.",
+    )
+    voided_at = fields.Datetime(
+        readonly=True,
+        help="When the system withdrew the record (the void's event time): "
+        "what it sent before that is ignored.",
+    )
     record_name = fields.Char(compute="_compute_record_name")
 
     _sql_constraints = [
@@ -87,7 +104,10 @@ class PssBinding(models.Model):
 
         For records several systems name with the same external id (the HRIS
         creates resources the PSA refers to; the CRM creates engagements the
-        PSA books time on). One query; the system's own binding wins.
+        PSA books time on). One query; the system's own binding wins. Another
+        system's binding counts only for a record of a company ``system`` is
+        allowed in (or of no company): a sender never reaches the records of
+        an entity it may not send for through another system's ids.
         """
         external_ids = list({str(e) for e in external_ids if e})
         if not external_ids:
@@ -98,9 +118,17 @@ class PssBinding(models.Model):
             SELECT DISTINCT ON (external_id) external_id, res_id
               FROM pss_binding
              WHERE res_model = %s AND external_id IN %s
+               AND (system_id = %s OR company_id IS NULL
+                    OR company_id = ANY(%s))
              ORDER BY external_id, (system_id = %s) DESC, id
             """,
-            [model, tuple(external_ids), system.id],
+            [
+                model,
+                tuple(external_ids),
+                system.id,
+                system.sudo().company_ids.ids,
+                system.id,
+            ],
         )
         return dict(self.env.cr.fetchall())
 
@@ -127,6 +155,84 @@ class PssBinding(models.Model):
             [system.id, model, tuple(external_ids)],
         )
         return {ext: (rid, version) for ext, rid, version in self.env.cr.fetchall()}
+
+    @api.model
+    def _states(self, system, model, external_ids):
+        """{external id: BoundState} in one query: the bound record, the last
+        applied version and the event time of the message that applied it,
+        and the void (version, time) if the system withdrew it."""
+        external_ids = list({str(e) for e in external_ids if e})
+        if not external_ids:
+            return {}
+        self.flush_model()
+        self.env["pss.message"].flush_model(["occurred_at"])
+        self.env.cr.execute(
+            """
+            SELECT b.external_id, b.res_id, b.last_version, b.voided_version,
+                   b.voided_at, m.occurred_at
+              FROM pss_binding b
+              LEFT JOIN pss_message m ON m.id = b.last_message_id
+             WHERE b.system_id = %s AND b.res_model = %s AND b.external_id IN %s
+            """,
+            [system.id, model, tuple(external_ids)],
+        )
+        return {
+            row[0]: BoundState(row[1] or None, row[2] or 0, row[3] or 0, *row[4:])
+            for row in self.env.cr.fetchall()
+        }
+
+    @api.model
+    def _void_many(self, system, model, items):
+        """Record voids in one statement, whether or not a record was ever
+        bound: ``items`` are dicts with external_id, version (the highest
+        version withdrawn), voided_at, and optionally company_id, message_id.
+
+        A void of an external id never bound leaves a binding without a
+        record (``res_id`` 0) that only carries the void, so an approval of
+        it that arrives (or is released) later is ignored. The void never
+        goes backwards (highest version, latest time).
+        """
+        if not items:
+            return
+        self.check_access_rights("create")
+        self.flush_model()
+        now = fields.Datetime.now()
+        uid = self.env.uid
+        rows = {}
+        for item in items:
+            ext = str(item["external_id"])
+            rows[ext] = (
+                system.id,
+                model,
+                ext,
+                0,
+                item.get("company_id") or None,
+                item.get("version") or 0,
+                item["voided_at"],
+                uid,
+                now,
+                uid,
+                now,
+            )
+        placeholders = ", ".join(["%s"] * len(rows))
+        self.env.cr.execute(
+            f"""
+            INSERT INTO pss_binding (system_id, res_model, external_id, res_id,
+                company_id, voided_version, voided_at,
+                create_uid, create_date, write_uid, write_date)
+            VALUES {placeholders}
+            ON CONFLICT (system_id, res_model, external_id) DO UPDATE
+               SET voided_version = GREATEST(EXCLUDED.voided_version,
+                                             pss_binding.voided_version),
+                   voided_at = GREATEST(EXCLUDED.voided_at, pss_binding.voided_at),
+                   company_id = COALESCE(pss_binding.company_id,
+                                         EXCLUDED.company_id),
+                   write_uid = EXCLUDED.write_uid,
+                   write_date = EXCLUDED.write_date
+            """,
+            list(rows.values()),
+        )
+        self.invalidate_model()
 
     @api.model
     def _bind_many(self, system, model, items):

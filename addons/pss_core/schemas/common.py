@@ -1,5 +1,6 @@
 """Shared field types of the canonical payloads (schema version 1)."""
 
+from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Annotated
 
@@ -12,6 +13,7 @@ __all__ = [
     "ExternalId",
     "Rate",
     "StrictModel",
+    "UtcDatetime",
 ]
 
 
@@ -52,3 +54,16 @@ CountryCode = Annotated[
 ExternalId = Annotated[
     str, StringConstraints(min_length=1, max_length=128, strip_whitespace=True)
 ]
+
+
+def _naive_utc(value: datetime) -> datetime:
+    """An ISO 8601 time as the naive UTC datetime Odoo stores: an offset is
+    converted (``09:00+05:30`` is ``03:30``), a time without one is UTC."""
+    if value.tzinfo is None:
+        return value
+    return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+# Every datetime of a payload: normalised at validation, so no handler can
+# drop an offset by storing the wall-clock time.
+UtcDatetime = Annotated[datetime, AfterValidator(_naive_utc)]

@@ -36,6 +36,23 @@ class AccountAnalyticLine(models.Model):
         "res.company", string="Resource Entity", readonly=True, copy=False
     )
 
+    pss_reversal_id = fields.Many2one(
+        "account.analytic.line",
+        string="Reversed By",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The sender voided or changed this time after its period was "
+        "locked: this line on the first open date reverses it.",
+    )
+    pss_reverses_id = fields.Many2one(
+        "account.analytic.line",
+        string="Reverses",
+        readonly=True,
+        copy=False,
+        help="The locked time this line reverses.",
+    )
+
     def _hourly_cost(self):
         if self.pss_hourly_cost:
             return self.pss_hourly_cost

@@ -1,8 +1,11 @@
+from datetime import timedelta
+
 from odoo import _, models
 
 from odoo.addons.pss_core.lib.errors import PssDataError
 
 from ..schemas.expense import ExpenseApproved
+from .pss_handler_timesheet_approved import lock_date_of
 
 EMPLOYEE = "hr.employee"
 PROJECT = "project.project"
@@ -56,6 +59,7 @@ class PssHandlerExpenseApproved(models.AbstractModel):
         currencies = self._pss_currencies({d.currency for _m, d in items})
         employees = self.env[EMPLOYEE].browse(set(employee_ids.values()))
         projects = self.env[PROJECT].browse(set(project_ids.values()))
+        lock = lock_date_of(company)
         vals_list, refs = [], []
         for message, data in items:
             if data.external_id in done:
@@ -109,6 +113,9 @@ class PssHandlerExpenseApproved(models.AbstractModel):
                     any_system=True,
                 )
                 continue
+            on_date = self._pss_open_date(batch, message, data, company, lock)
+            if on_date is None:
+                continue
             employee = employees.browse(employee_id)
             if employee.company_id != company:
                 batch.fail(
@@ -128,7 +135,7 @@ class PssHandlerExpenseApproved(models.AbstractModel):
                 "employee_id": employee.id,
                 "company_id": company.id,
                 "product_id": products[data.category],
-                "date": data.date,
+                "date": on_date,
                 "total_amount_currency": float(data.amount),
                 "currency_id": currencies[data.currency].id,
                 "quantity": 1,
@@ -148,6 +155,7 @@ class PssHandlerExpenseApproved(models.AbstractModel):
             refs.append((message, data))
         if not vals_list:
             return
+        moved = {m.id for m, d in refs if lock and d.date <= lock}
         expenses = self.env[EXPENSE].create(vals_list)
         for expense, vals in zip(expenses, vals_list, strict=True):
             # Not billable: no re-invoicing even if the product allows it.
@@ -180,6 +188,16 @@ class PssHandlerExpenseApproved(models.AbstractModel):
             postable.action_sheet_move_create()
         bind_items = []
         for (message, data), expense, sheet in zip(refs, expenses, sheets, strict=True):
+            if message.id in moved:
+                batch.note(
+                    message,
+                    _(
+                        "Dated %(date)s in a locked period: booked on the "
+                        "first open date %(open)s.",
+                        date=data.date,
+                        open=expense.date,
+                    ),
+                )
             if sheet not in postable:
                 batch.note(
                     message,
@@ -200,3 +218,40 @@ class PssHandlerExpenseApproved(models.AbstractModel):
                 }
             )
         self.env["pss.binding"]._bind_many(system, EXPENSE, bind_items)
+
+    def _pss_open_date(self, batch, message, data, company, lock):
+        """The date to book the expense on under the company's locked-period
+        behaviour; None when it is held for finance or refused (reported on
+        the batch)."""
+        if not lock or data.date > lock:
+            return data.date
+        behaviour = company.sudo().pss_period_lock_behaviour
+        if behaviour == "next_open_date":
+            return lock + timedelta(days=1)
+        if behaviour == "reject":
+            batch.fail(
+                message,
+                PssDataError(
+                    _(
+                        "Expense %(ext)s is dated %(date)s, in a locked "
+                        "accounting period (until %(lock)s).",
+                        ext=data.external_id,
+                        date=data.date,
+                        lock=lock,
+                    ),
+                    details=[{"path": "data.date", "message": "period is locked"}],
+                ),
+            )
+            return None
+        batch.hold(
+            message,
+            _(
+                "Expense %(ext)s is dated %(date)s, in a locked accounting "
+                "period (until %(lock)s): finance can move it to the first "
+                "open date or reject it.",
+                ext=data.external_id,
+                date=data.date,
+                lock=lock,
+            ),
+        )
+        return None

@@ -1,15 +1,29 @@
 from odoo import _, api, fields, models
 
 from odoo.addons.pss_core.lib.errors import PssDataError
+from odoo.addons.pss_core.lib.locks import advisory_xact_locks
 
 from ..schemas.resource import ResourceUpserted
 
 EMPLOYEE = "hr.employee"
 
 
+def email_key(email):
+    """Dedupe key of a work e-mail: trimmed, lower case (None when empty)."""
+    return (email or "").strip().lower() or None
+
+
 class PssHandlerResourceUpserted(models.AbstractModel):
     """resource.upserted: an employee (or contractor) of the entity, with the
-    job of its role, its department and a dated hourly cost."""
+    job of its role, its department and a dated hourly cost.
+
+    One person is one employee whichever systems send it: a resource of an
+    external id this system has not bound yet is matched by its work e-mail
+    among the employees of the entity (archived ones too) and bound to it.
+    The system that bound an employee first is its system of record: another
+    system's resource.upserted for it only adds that system's binding (its
+    time and expenses then reach the employee) and changes nothing else.
+    """
 
     _name = "pss.handler.resource.upserted"
     _inherit = "pss.handler"
@@ -35,7 +49,17 @@ class PssHandlerResourceUpserted(models.AbstractModel):
         departments = self._pss_departments(
             company, {d.department for _m, d in items if d.department}
         )
-        creates, updates = [], []
+        by_email = self._pss_employees_by_email(
+            company,
+            {
+                email_key(d.work_email)
+                for _m, d in items
+                if d.external_id not in bound and d.work_email
+            },
+        )
+        owners = self._pss_owners(set(bound.values()) | set(by_email.values()))
+        creates, updates, links = [], [], []
+        new_by_email = {}
         for message, data in items:
             if data.hourly_cost and data.hourly_cost.currency not in currencies:
                 batch.fail(
@@ -57,13 +81,21 @@ class PssHandlerResourceUpserted(models.AbstractModel):
                 "pss_resource_kind": data.kind,
                 "active": data.active,
             }
-            if data.external_id in bound:
-                updates.append(
-                    (message, data, Employee.browse(bound[data.external_id]), vals)
-                )
+            employee_id = bound.get(data.external_id) or by_email.get(
+                email_key(data.work_email)
+            )
+            if employee_id and owners.get(employee_id, system.id) != system.id:
+                links.append((message, data, Employee.browse(employee_id)))
+            elif employee_id:
+                updates.append((message, data, Employee.browse(employee_id), vals))
+            elif email_key(data.work_email) in new_by_email:
+                # The same person twice in this batch: one employee.
+                links.append((message, data, new_by_email[email_key(data.work_email)]))
             else:
                 vals["company_id"] = company.id
                 creates.append((message, data, vals))
+                if data.work_email:
+                    new_by_email[email_key(data.work_email)] = len(creates) - 1
         # Vendors of new contractors, one create.
         contractors = [c for c in creates if c[1].kind == "contractor"]
         contractors += [
@@ -109,8 +141,61 @@ class PssHandlerResourceUpserted(models.AbstractModel):
             batch.record(message, employee, "updated", data.external_id)
             touched.append((data, employee))
             bind_items.append(self._pss_bind_item(message, data, employee))
+        for message, data, target in links:
+            # An int: the index of an employee created by this batch.
+            employee = employees[target] if isinstance(target, int) else target
+            batch.record(message, employee, "unchanged", data.external_id)
+            bind_items.append(self._pss_bind_item(message, data, employee))
+            batch.note(
+                message,
+                _(
+                    "%(ext)s is %(name)s (same work e-mail), whose system of "
+                    "record is another system: bound, nothing changed.",
+                    ext=data.external_id,
+                    name=employee.name,
+                ),
+            )
         self._pss_costs(touched, currencies)
         self.env["pss.binding"]._bind_many(system, EMPLOYEE, bind_items)
+
+    def _pss_employees_by_email(self, company, emails):
+        """{e-mail key: employee id} of the entity's employees (archived too)
+        with one of these work e-mails, in one query. The keys are locked
+        first (pss_core lib/locks.py): two workers bringing the same new
+        person at once (the HRIS and the PSA) create one employee."""
+        emails = sorted(e for e in emails if e)
+        if not emails:
+            return {}
+        advisory_xact_locks(
+            self.env.cr, [(EMPLOYEE, company.id, email) for email in emails]
+        )
+        self.env[EMPLOYEE].flush_model(["work_email", "company_id"])
+        self.env.cr.execute(
+            """
+            SELECT DISTINCT ON (lower(btrim(work_email))) lower(btrim(work_email)), id
+              FROM hr_employee
+             WHERE company_id = %s AND lower(btrim(work_email)) IN %s
+             ORDER BY lower(btrim(work_email)), id
+            """,
+            [company.id, tuple(emails)],
+        )
+        return dict(self.env.cr.fetchall())
+
+    def _pss_owners(self, employee_ids):
+        """{employee id: id of the system that bound it first} (one query)."""
+        if not employee_ids:
+            return {}
+        self.env["pss.binding"].flush_model()
+        self.env.cr.execute(
+            """
+            SELECT DISTINCT ON (res_id) res_id, system_id
+              FROM pss_binding
+             WHERE res_model = %s AND res_id IN %s
+             ORDER BY res_id, id
+            """,
+            [EMPLOYEE, tuple(employee_ids)],
+        )
+        return dict(self.env.cr.fetchall())
 
     @staticmethod
     def _pss_value(value):
@@ -136,38 +221,46 @@ class PssHandlerResourceUpserted(models.AbstractModel):
         jobs = self.env["pss.value.map"]._map(
             system, "role_job", roles, company=company
         )
-        missing = sorted(set(roles) - set(jobs))
+        missing = set(roles) - set(jobs)
         if missing:
-            Job = self.env["hr.job"]
-            found = {
-                job.name: job.id
-                for job in Job.search(
-                    [("name", "in", missing), ("company_id", "in", [company.id, False])]
-                )
-            }
-            to_create = [name for name in missing if name not in found]
-            for job in Job.create(
-                [{"name": name, "company_id": company.id} for name in to_create]
-            ):
-                found[job.name] = job.id
-            jobs.update({name: found[name] for name in missing})
+            jobs.update(self._pss_find_or_create("hr.job", company, missing))
         return jobs
 
     def _pss_departments(self, company, names):
         if not names:
             return {}
-        Department = self.env["hr.department"]
-        found = {
-            d.name: d.id
-            for d in Department.search(
-                [("name", "in", list(names)), ("company_id", "in", [company.id, False])]
-            )
-        }
-        to_create = sorted(set(names) - set(found))
-        for dept in Department.create(
+        return self._pss_find_or_create("hr.department", company, set(names))
+
+    def _pss_find_or_create(self, model, company, names):
+        """{name: id} of the records of ``model`` named so in the company (or
+        shared), creating the missing ones once even when two workers apply
+        resources naming the same new department or job at the same time:
+        a transaction lock per (model, company, name) before looking again
+        (see pss_core lib/locks.py)."""
+        Model = self.env[model]
+        domain_company = ("company_id", "in", [company.id, False])
+
+        def search(wanted):
+            found = {}
+            for record in Model.search(
+                [("name", "in", sorted(wanted)), domain_company], order="id"
+            ):
+                found.setdefault(record.name, record.id)
+            return found
+
+        found = search(names)
+        missing = sorted(names - set(found))
+        if not missing:
+            return found
+        advisory_xact_locks(
+            self.env.cr, [(model, company.id, name) for name in missing]
+        )
+        found.update(search(missing))
+        to_create = [name for name in missing if name not in found]
+        for record in Model.create(
             [{"name": name, "company_id": company.id} for name in to_create]
         ):
-            found[dept.name] = dept.id
+            found[record.name] = record.id
         return found
 
     def _pss_costs(self, touched, currencies):

@@ -101,7 +101,7 @@ class PssHandlerTimesheetApproved(models.AbstractModel):
         project_ids = binding._resolve_any(
             system, PROJECT, {line.engagement_external_id for line in lines}
         )
-        versions = binding._versions(system, LINE, [line.external_id for line in lines])
+        states = binding._states(system, LINE, [line.external_id for line in lines])
         queued_projects = self._pss_queued(
             "engagement",
             {e.engagement_external_id for e in lines} - set(project_ids),
@@ -112,16 +112,24 @@ class PssHandlerTimesheetApproved(models.AbstractModel):
             .browse(set(employee_ids.values()))
         )
         projects = self.env[PROJECT].browse(set(project_ids.values()))
-        existing = self.env[LINE].browse({v[0] for v in versions.values()}).exists()
-        existing_by_id = {t.id: t for t in existing}
+        existing = (
+            self.env[LINE]
+            .browse({s.res_id for s in states.values() if s.res_id})
+            .exists()
+        )
+        # A timesheet reversed in an open period (its period was locked) is
+        # gone for the sender: a re-approval creates a new one.
+        existing_by_id = {t.id: t for t in existing if not t.pss_reversal_id}
         tasks = self._pss_tasks(projects, {line.task for line in lines if line.task})
-        locks = {c.id: lock_date_of(c) for c in projects.company_id}
+        locks = {
+            c.id: lock_date_of(c) for c in projects.company_id | existing.company_id
+        }
         ctx = {
             "employees": {e.id: e for e in employees},
             "projects": {p.id: p for p in projects},
             "employee_ids": employee_ids,
             "project_ids": project_ids,
-            "versions": versions,
+            "states": states,
             "existing": existing_by_id,
             "tasks": tasks,
             "locks": locks,
@@ -154,6 +162,7 @@ class PssHandlerTimesheetApproved(models.AbstractModel):
         ctx["best"] = {id(line) for line in best.values()}
         to_create, create_refs = [], []
         to_update = []
+        to_reverse = []
         exceptions = []
         rejected_out = []
         children = []
@@ -163,10 +172,16 @@ class PssHandlerTimesheetApproved(models.AbstractModel):
             progressed = (
                 outcome["create"]
                 or outcome["update"]
+                or outcome["reverse"]
                 or outcome["rejected"]
                 or outcome["exceptions"]
                 or outcome["unchanged"]
             )
+            if outcome["voided"] and not progressed and not deferred:
+                # Every line was withdrawn by a void: nothing applies.
+                batch.conflict(message, self._pss_summary(outcome))
+                continue
+            progressed = progressed or outcome["voided"]
             if not progressed and len(deferred) == 1:
                 # Everything waits for one thing: the message itself waits.
                 ((key, waiting),) = deferred.items()
@@ -176,7 +191,11 @@ class PssHandlerTimesheetApproved(models.AbstractModel):
                 to_create.append(vals)
                 create_refs.append((message, line))
             to_update.extend((message, t, v, line) for t, v, line in outcome["update"])
-            exceptions.extend((message, t, line) for t, line in outcome["exceptions"])
+            exceptions.extend((message, *entry) for entry in outcome["exceptions"])
+            for timesheet, vals, line in outcome["reverse"]:
+                to_reverse.append(timesheet)
+                to_create.append(vals)
+                create_refs.append((message, line))
             if outcome["rejected"]:
                 rejected_out.append((message, outcome["rejected"]))
             for key, waiting in deferred.items():
@@ -186,6 +205,7 @@ class PssHandlerTimesheetApproved(models.AbstractModel):
         timesheets = (
             self.env[LINE].with_context(pss_employee_maps=maps).create(to_create)
         )
+        self._pss_reverse(to_reverse, maps)
         bind_items = []
         for (message, line), timesheet in zip(create_refs, timesheets, strict=True):
             batch.record(message, timesheet, "created", line.external_id)
@@ -225,14 +245,20 @@ class PssHandlerTimesheetApproved(models.AbstractModel):
         outcome = {
             "create": [],
             "update": [],
+            "reverse": [],
             "exceptions": [],
             "rejected": [],
             "unchanged": [],
+            "voided": [],
             "moved": 0,
             "no_task": [],
             "deferred": defaultdict(list),
         }
         for line in data.lines:
+            state = ctx["states"].get(line.external_id)
+            if self._pss_voided(message, line, state):
+                outcome["voided"].append(line.external_id)
+                continue
             if line.hours <= 0 or line.hours > 24:
                 outcome["rejected"].append(
                     (line.external_id, _("hours must be more than 0 and at most 24"))
@@ -278,14 +304,42 @@ class PssHandlerTimesheetApproved(models.AbstractModel):
             if id(line) not in ctx["best"]:
                 outcome["unchanged"].append(line.external_id)
                 continue
-            bound = ctx["versions"].get(line.external_id)
-            timesheet = ctx["existing"].get(bound[0]) if bound else None
-            if timesheet is not None and line.version <= (bound[1] or 0):
+            timesheet = ctx["existing"].get(state.res_id) if state else None
+            if timesheet is not None and line.version <= state.version:
                 outcome["unchanged"].append(line.external_id)
                 continue
             if timesheet is not None and self._pss_invoiced(timesheet):
                 outcome["exceptions"].append((timesheet, line))
                 continue
+            # Time already recorded in a period locked since: a change (a new
+            # date, hours...) follows the company's locked-period behaviour.
+            old_lock = (
+                ctx["locks"].get(timesheet.company_id.id)
+                if timesheet is not None
+                else None
+            )
+            reverse = False
+            if old_lock and timesheet.date <= old_lock:
+                behaviour = timesheet.company_id.sudo().pss_period_lock_behaviour
+                if behaviour == "reject":
+                    outcome["rejected"].append(
+                        (
+                            line.external_id,
+                            _(
+                                "the approved time is in a locked period "
+                                "(until %s): it cannot be changed",
+                                old_lock,
+                            ),
+                        )
+                    )
+                    continue
+                if behaviour != "next_open_date":
+                    outcome["exceptions"].append(
+                        (timesheet, line, self._pss_locked_reason(old_lock))
+                    )
+                    continue
+                # Reversed on the first open date, the new version is new time.
+                reverse = True
             on_date = line.date
             lock = ctx["locks"].get(project.company_id.id)
             if lock and on_date <= lock:
@@ -307,7 +361,9 @@ class PssHandlerTimesheetApproved(models.AbstractModel):
             vals = self._pss_line_vals(line, on_date, project, employee, ctx)
             if line.task and not vals["task_id"]:
                 outcome["no_task"].append(line.task)
-            if timesheet is not None:
+            if reverse:
+                outcome["reverse"].append((timesheet, vals, line))
+            elif timesheet is not None:
                 for key in ("project_id", "employee_id", "company_id"):
                     if timesheet[key].id == vals[key]:
                         vals.pop(key)
@@ -315,6 +371,16 @@ class PssHandlerTimesheetApproved(models.AbstractModel):
             else:
                 outcome["create"].append((vals, line))
         return outcome
+
+    @api.model
+    def _pss_voided(self, message, line, state):
+        """The sender voided this line after sending this approval (or at a
+        version at least as high): it must never come back."""
+        if not state or not state.voided_at:
+            return False
+        if line.version <= state.voided_version:
+            return True
+        return bool(message.occurred_at) and message.occurred_at < state.voided_at
 
     @api.model
     def _pss_invoiced(self, timesheet):
@@ -336,9 +402,7 @@ class PssHandlerTimesheetApproved(models.AbstractModel):
             "pss_external_id": line.external_id,
             "pss_version": line.version,
             "pss_approved_by": line.approved_by or False,
-            "pss_approved_at": line.approved_at.replace(tzinfo=None)
-            if line.approved_at
-            else False,
+            "pss_approved_at": line.approved_at if line.approved_at else False,
             "pss_hourly_cost": cost or 0.0,
             # amount (cost) set here only when the dated cost is known;
             # otherwise hr_timesheet computes it from the employee.
@@ -373,14 +437,29 @@ class PssHandlerTimesheetApproved(models.AbstractModel):
             parts.append(
                 _("%s unchanged (version already applied)", len(outcome["unchanged"]))
             )
+        if outcome["voided"]:
+            parts.append(
+                _(
+                    "%s ignored: voided by the sender (at or after this version)",
+                    len(outcome["voided"]),
+                )
+            )
         if outcome["moved"]:
             parts.append(_("%s moved to the first open date", outcome["moved"]))
         if outcome["rejected"]:
             parts.append(_("%s rejected to the sender", len(outcome["rejected"])))
+        if outcome["reverse"]:
+            parts.append(
+                _(
+                    "%s in a locked period: reversed on the first open date "
+                    "and recorded again",
+                    len(outcome["reverse"]),
+                )
+            )
         if outcome["exceptions"]:
             parts.append(
                 _(
-                    "%s already invoiced: exception for finance",
+                    "%s already invoiced or in a locked period: exception for finance",
                     len(outcome["exceptions"]),
                 )
             )
@@ -464,6 +543,9 @@ class PssHandlerTimesheetApproved(models.AbstractModel):
                     "company_id": message.company_id.id,
                     "entity_code": message.entity_code,
                     "correlation_id": message.correlation_id or message.uuid,
+                    # The sender's time of the approval: a void sent after
+                    # it still wins over the child (see _pss_voided).
+                    "occurred_at": message.occurred_at,
                 }
             )
         self.env["pss.message"].enqueue_many(system, items, direction="in")
@@ -490,23 +572,27 @@ class PssHandlerTimesheetApproved(models.AbstractModel):
             )
         self.env["pss.message"].enqueue_many(system, items, direction="out")
 
+    @api.model
+    def _pss_locked_reason(self, lock):
+        return _("dated in a locked period (until %s)", lock)
+
     def _pss_exceptions(self, system, exceptions, kind="update", reason=None):
-        """Invoiced time the sender wants changed: a case for finance."""
+        """Time the sender wants changed that finance must decide on: already
+        invoiced, or in a locked period (park for finance). Entries are
+        (message, timesheet, line or external id[, why])."""
         if not exceptions:
             return
         vals_list = []
-        for message, timesheet, line in exceptions:
+        for message, timesheet, line, *why in exceptions:
             external_id = line if isinstance(line, str) else line.external_id
+            invoice = timesheet.timesheet_invoice_id
+            where = why[0] if why else _("invoiced in %s", invoice.name)
             vals_list.append(
                 {
-                    "name": _("%(ext)s: invoiced in %(invoice)s")
-                    % {
-                        "ext": external_id,
-                        "invoice": timesheet.timesheet_invoice_id.name,
-                    },
+                    "name": f"{external_id}: {where}",
                     "kind": kind,
                     "timesheet_id": timesheet.id,
-                    "invoice_id": timesheet.timesheet_invoice_id.id,
+                    "invoice_id": invoice.id,
                     "company_id": timesheet.company_id.id,
                     "system_id": system.id,
                     "message_id": message.id,
@@ -515,7 +601,45 @@ class PssHandlerTimesheetApproved(models.AbstractModel):
                     "requested": None
                     if isinstance(line, str)
                     else line.model_dump(mode="json"),
-                    "reason": reason,
+                    "reason": "; ".join(filter(None, [reason, why[0] if why else None]))
+                    or None,
                 }
             )
         self.env["pss.timesheet.exception"].create(vals_list)
+
+    def _pss_reverse(self, timesheets, maps=None):
+        """Reverse ``timesheets`` (dated in a locked period) with a negative
+        line on the first open date of their company: the locked month is
+        untouched and the sale order's delivered hours net out."""
+        if not timesheets:
+            return self.env[LINE]
+        vals_list = []
+        for timesheet in timesheets:
+            lock = lock_date_of(timesheet.company_id)
+            vals_list.append(
+                {
+                    "name": _("Reversal of %s", timesheet.name),
+                    "date": (lock or timesheet.date) + timedelta(days=1),
+                    "unit_amount": -timesheet.unit_amount,
+                    "amount": -timesheet.amount,
+                    "project_id": timesheet.project_id.id,
+                    "task_id": timesheet.task_id.id,
+                    "employee_id": timesheet.employee_id.id,
+                    "company_id": timesheet.company_id.id,
+                    "so_line": timesheet.so_line.id,
+                    "is_so_line_edited": True,
+                    "pss_system_id": timesheet.pss_system_id.id,
+                    "pss_external_id": timesheet.pss_external_id,
+                    "pss_version": timesheet.pss_version,
+                    "pss_hourly_cost": timesheet.pss_hourly_cost,
+                    "pss_intercompany": timesheet.pss_intercompany,
+                    "pss_resource_company_id": timesheet.pss_resource_company_id.id,
+                    "pss_reverses_id": timesheet.id,
+                }
+            )
+        reversals = (
+            self.env[LINE].with_context(pss_employee_maps=maps or {}).create(vals_list)
+        )
+        for timesheet, reversal in zip(timesheets, reversals, strict=True):
+            timesheet.pss_reversal_id = reversal
+        return reversals

@@ -19,7 +19,7 @@ class PssMessage(models.Model):
         for message in self:
             message.pss_timesheet_locked = (
                 message.direction == "in"
-                and message.event_type == "timesheet.approved"
+                and message.event_type in ("timesheet.approved", "expense.approved")
                 and message.state == "parked"
                 and message.error_category == "hold"
             )
@@ -29,7 +29,10 @@ class PssMessage(models.Model):
             raise UserError(_("Only PSS finance can release locked-period time."))
         if not all(self.mapped("pss_timesheet_locked")):
             raise UserError(
-                _("Only timesheet messages held for a locked period qualify.")
+                _(
+                    "Only timesheet or expense messages held for a locked "
+                    "period qualify."
+                )
             )
 
     def action_pss_move_to_open_date(self):
@@ -45,13 +48,17 @@ class PssMessage(models.Model):
             payload = dict(raw.payload)
             moved = []
             lines = []
-            for original in payload.get("lines", []):
+            # A timesheet.approved holds lines; an expense.approved is one.
+            for original in payload.get("lines", [payload]):
                 line = dict(original)
                 if fields.Date.to_date(line["date"]) <= lock:
                     moved.append(f"{line['external_id']}: {line['date']}")
                     line["date"] = fields.Date.to_string(first_open)
                 lines.append(line)
-            payload["lines"] = lines
+            if "lines" in payload:
+                payload["lines"] = lines
+            else:
+                payload = lines[0]
             vals = {
                 "payload": payload,
                 "payload_edited_by_id": self.env.uid,
@@ -87,6 +94,24 @@ class PssMessage(models.Model):
         handler = self.env["pss.handler.timesheet.approved"]
         for message in self.sudo():
             lines = message.payload.get("lines", [])
+            if message.event_type == "expense.approved":
+                # No rejection event for expenses: the sender reads the
+                # cancelled state and reason on the message status.
+                message.write(
+                    {
+                        "state": "cancelled",
+                        "last_error": _(
+                            "dated in a locked accounting period, rejected by "
+                            "finance (%s)",
+                            self.env.user.name,
+                        ),
+                        "finished_at": fields.Datetime.now(),
+                    }
+                )
+                message.message_post(
+                    body=_("Locked period: expense rejected by %s.", self.env.user.name)
+                )
+                continue
             reason = _(
                 "dated in a locked accounting period, rejected by finance (%s)",
                 self.env.user.name,

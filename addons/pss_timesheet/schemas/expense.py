@@ -1,6 +1,6 @@
 """expense.approved: one approved expense of a resource."""
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated
 
 from pydantic import Field, StringConstraints
@@ -10,6 +10,7 @@ from odoo.addons.pss_core.schemas.common import (
     CurrencyCode,
     ExternalId,
     StrictModel,
+    UtcDatetime,
 )
 
 __all__ = ["ExpenseApproved"]
@@ -28,7 +29,7 @@ class ExpenseApproved(StrictModel):
     description: Annotated[str, StringConstraints(max_length=2000)] | None = None
     billable: bool = False
     approved_by: Annotated[str, StringConstraints(max_length=256)] | None = None
-    approved_at: datetime | None = None
+    approved_at: UtcDatetime | None = None
     # A link to the receipt may open a personal document to whoever holds it.
     receipt_url: Annotated[str, StringConstraints(max_length=2000)] | None = Field(
         default=None, json_schema_extra={"sensitive": True}

@@ -6,13 +6,13 @@ refuses the whole event, whereas a bad line must not hold the others
 hostage. They are reported per line in ``timesheet.rejected``.
 """
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Annotated
 
 from pydantic import Field, StringConstraints, model_validator
 
-from odoo.addons.pss_core.schemas.common import ExternalId, StrictModel
+from odoo.addons.pss_core.schemas.common import ExternalId, StrictModel, UtcDatetime
 
 __all__ = [
     "MAX_LINES",
@@ -40,7 +40,7 @@ class TimesheetLine(StrictModel):
     description: Annotated[str, StringConstraints(max_length=2000)] | None = None
     billable: bool = True
     approved_by: Annotated[str, StringConstraints(max_length=256)] | None = None
-    approved_at: datetime | None = None
+    approved_at: UtcDatetime | None = None
 
 
 class TimesheetApproved(StrictModel):

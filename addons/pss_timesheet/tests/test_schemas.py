@@ -1,6 +1,7 @@
 """Schemas of pss_timesheet, plain pydantic (no database needed)."""
 
 import unittest
+from datetime import datetime
 
 from pydantic import ValidationError
 
@@ -109,3 +110,27 @@ class TestSchemas(unittest.TestCase):
             ExpenseApproved.model_validate(dict(expense, currency="usd"))
         with self.assertRaises(ValidationError):
             TimesheetRejected.model_validate({"lines": []})
+
+    def test_approved_at_with_an_offset_is_utc(self):
+        data = TimesheetApproved.model_validate(
+            {"lines": [line("L1", approved_at="2026-04-20T09:00:00+05:30")]}
+        )
+        self.assertEqual(data.lines[0].approved_at, datetime(2026, 4, 20, 3, 30))
+        self.assertIsNone(data.lines[0].approved_at.tzinfo)
+        # Without an offset the time is taken as UTC.
+        naive = TimesheetApproved.model_validate(
+            {"lines": [line("L1", approved_at="2026-04-20T09:00:00")]}
+        )
+        self.assertEqual(naive.lines[0].approved_at, datetime(2026, 4, 20, 9, 0))
+        expense = ExpenseApproved.model_validate(
+            {
+                "external_id": "X1",
+                "resource_external_id": "R1",
+                "date": "2026-04-01",
+                "amount": "12.50",
+                "currency": "USD",
+                "category": "travel",
+                "approved_at": "2026-04-01T23:30:00-02:00",
+            }
+        )
+        self.assertEqual(expense.approved_at, datetime(2026, 4, 2, 1, 30))

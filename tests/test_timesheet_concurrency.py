@@ -1,0 +1,197 @@
+"""Two real workers applying resources at the same time (issue 8): a new
+department or job named by both is created once.
+
+Not a TransactionCase: the workers commit for real on their own cursors;
+everything committed is removed at the end.
+"""
+
+import threading
+from datetime import timedelta
+from unittest.mock import patch
+
+import odoo
+from odoo import SUPERUSER_ID, api, fields
+from odoo.tests import BaseCase, tagged
+from odoo.tests.common import get_db_name
+
+from pss_testing import unique
+
+
+@tagged("post_install", "-at_install")
+class TestResourceConcurrency(BaseCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.registry = odoo.registry(get_db_name())
+        with cls.cursor_env() as env:
+            company = env.ref("base.main_company")
+            if not company.pss_entity_code:
+                company.pss_entity_code = unique("MAIN")
+            user = (
+                env["res.users"]
+                .with_context(no_reset_password=True)
+                .create(
+                    {
+                        "name": "hris tech",
+                        "login": unique("hris_tech"),
+                        "email": "hris_tech@example.com",
+                        "groups_id": [
+                            (
+                                6,
+                                0,
+                                [
+                                    env.ref(
+                                        "pss_timesheet.group_pss_timesheet_integration"
+                                    ).id
+                                ],
+                            )
+                        ],
+                        "company_ids": [(6, 0, company.ids)],
+                        "company_id": company.id,
+                    }
+                )
+            )
+            system = env["pss.system"].create(
+                {
+                    "name": "hris (concurrency)",
+                    "code": unique("hris"),
+                    "kind": "hris",
+                    "user_id": user.id,
+                    "company_ids": [(6, 0, company.ids)],
+                    "lease_seconds": 60,
+                }
+            )
+            cls.company_id, cls.user_id, cls.system_id = company.id, user.id, system.id
+
+    @classmethod
+    def tearDownClass(cls):
+        with cls.cursor_env() as env:
+            bindings = env["pss.binding"].search([("system_id", "=", cls.system_id)])
+            employees = (
+                env["hr.employee"]
+                .with_context(active_test=False)
+                .browse(
+                    bindings.filtered(lambda b: b.res_model == "hr.employee").mapped(
+                        "res_id"
+                    )
+                )
+            )
+            departments, jobs = employees.department_id, employees.job_id
+            employees.unlink()
+            (departments | env["hr.department"].search(cls.created_domain())).unlink()
+            (jobs | env["hr.job"].search(cls.created_domain())).unlink()
+            env.cr.execute(
+                "DELETE FROM pss_run WHERE id IN (SELECT run_id FROM pss_message "
+                "WHERE system_id = %s)",
+                [cls.system_id],
+            )
+            env.cr.execute(
+                "DELETE FROM pss_message WHERE system_id = %s", [cls.system_id]
+            )
+            env["pss.system"].browse(cls.system_id).unlink()
+            env["res.users"].browse(cls.user_id).unlink()
+        super().tearDownClass()
+
+    names = []
+
+    @classmethod
+    def created_domain(cls):
+        return [("name", "in", cls.names)]
+
+    @classmethod
+    def cursor_env(cls):
+        class _Ctx:
+            def __enter__(self_inner):
+                self_inner.cr = cls.registry.cursor()
+                return api.Environment(self_inner.cr, SUPERUSER_ID, {})
+
+            def __exit__(self_inner, exc_type, exc, tb):
+                if exc_type:
+                    self_inner.cr.rollback()
+                else:
+                    self_inner.cr.commit()
+                self_inner.cr.close()
+
+        return _Ctx()
+
+    def system(self, env):
+        return env["pss.system"].browse(self.system_id)
+
+    def test_two_workers_create_one_department_and_one_job(self):
+        department, role = unique("Delivery "), unique("Architect ")
+        type(self).names = [department, role]
+        with self.cursor_env() as env:
+            items = [
+                {
+                    "event_type": "resource.upserted",
+                    "payload": {
+                        "external_id": ext,
+                        "name": f"Person {ext}",
+                        "department": department,
+                        "role": role,
+                    },
+                    "idempotency_key": ext,
+                    "company_id": self.company_id,
+                    "sequence_key": f"resource:{ext}",
+                }
+                for ext in (unique("R-A-"), unique("R-B-"))
+            ]
+            ids = [
+                m.id
+                for m, _new in env["pss.message"].enqueue_many(self.system(env), items)
+            ]
+
+        # Both workers hold their snapshot before either looks for the job:
+        # the race a check-then-insert loses.
+        handler = self.registry["pss.handler.resource.upserted"]
+        real_jobs = handler._pss_jobs
+        barrier = threading.Barrier(2)
+
+        def jobs_after_both_started(records, *args, **kwargs):
+            barrier.wait(timeout=20)
+            return real_jobs(records, *args, **kwargs)
+
+        errors = []
+
+        def worker(name):
+            try:
+                with self.cursor_env() as env:
+                    env["pss.message"]._process_queue(
+                        "in",
+                        commit=True,
+                        worker=name,
+                        limit=1,
+                        batch_size=1,
+                        system=self.system(env),
+                    )
+            except Exception as error:
+                errors.append(error)
+
+        with patch.object(handler, "_pss_jobs", jobs_after_both_started):
+            threads = [
+                threading.Thread(target=worker, args=(f"res-w{i}",)) for i in (1, 2)
+            ]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(timeout=60)
+        self.assertFalse(errors, errors)
+        # The worker that waited for the other's lock retries in a new
+        # transaction (transient), where it finds the department and job.
+        later = fields.Datetime.now() + timedelta(hours=1)
+        with self.cursor_env() as env:
+            env["pss.message"]._process_queue(
+                "in", commit=True, system=self.system(env), now=later
+            )
+        with self.cursor_env() as env:
+            messages = env["pss.message"].browse(ids)
+            self.assertEqual(set(messages.mapped("state")), {"done"})
+            departments = env["hr.department"].search([("name", "=", department)])
+            jobs = env["hr.job"].search([("name", "=", role)])
+            self.assertEqual(len(departments), 1, "one department")
+            self.assertEqual(len(jobs), 1, "one job")
+            employees = env["hr.employee"].search(
+                [("department_id", "=", departments.id)]
+            )
+            self.assertEqual(len(employees), 2)
+            self.assertEqual(employees.job_id, jobs)
