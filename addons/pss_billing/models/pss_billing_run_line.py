@@ -38,9 +38,7 @@ class PssBillingRunLine(models.Model):
     )
     reason = fields.Selection(SKIP_REASONS, readonly=True)
     note = fields.Text(readonly=True)
-    invoice_id = fields.Many2one(
-        "account.move", string="Invoice", readonly=True, check_company=True
-    )
+    invoice_id = fields.Many2one("account.move", readonly=True, check_company=True)
     invoice_state = fields.Selection(related="invoice_id.state", string="Status")
     amount_untaxed = fields.Monetary(related="invoice_id.amount_untaxed")
     currency_id = fields.Many2one(related="invoice_id.currency_id")
