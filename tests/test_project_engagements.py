@@ -13,6 +13,14 @@ from odoo.addons.pss_core.lib.signature import sign
 from odoo.addons.pss_project.tests.common import ProjectCase, make_user, unique
 
 
+def approved_in_odoo(timesheets):
+    """Time typed in Odoo counts once approved when pss_billing is installed
+    (its approval gate): approve it as a project manager would."""
+    if "pss_approved" in timesheets._fields:
+        timesheets.write({"pss_approved": True})
+    return timesheets
+
+
 class ProjectHttpCase(ProjectCase, HttpCase):
     """ProjectCase whose events arrive over HTTP, signed, as a system sends
     them: POST /pss/v1/<system>/events, then the queue applies them."""
@@ -180,14 +188,16 @@ class TestEngagementBillingModels(ProjectHttpCase):
         self.assertEqual(account.company_id, self.company_de)
 
         # Time on the project is billed at the role's rate.
-        timesheet = self.env["account.analytic.line"].create(
-            {
-                "name": "Workshop",
-                "project_id": project.id,
-                "employee_id": self.employee_anna.id,
-                "unit_amount": 6,
-                "date": "2026-03-04",
-            }
+        timesheet = approved_in_odoo(
+            self.env["account.analytic.line"].create(
+                {
+                    "name": "Workshop",
+                    "project_id": project.id,
+                    "employee_id": self.employee_anna.id,
+                    "unit_amount": 6,
+                    "date": "2026-03-04",
+                }
+            )
         )
         self.assertEqual(timesheet.so_line, lines[0])
         self.assertEqual(lines[0].qty_delivered, 6)
@@ -673,14 +683,16 @@ class TestEngagementLifecycle(ProjectCase):
         Timesheet = self.env["account.analytic.line"]
 
         def book(day, hours, employee=ben):
-            return Timesheet.create(
-                {
-                    "name": f"work {day}",
-                    "project_id": project.id,
-                    "employee_id": employee.id,
-                    "unit_amount": hours,
-                    "date": f"2026-03-{day:02d}",
-                }
+            return approved_in_odoo(
+                Timesheet.create(
+                    {
+                        "name": f"work {day}",
+                        "project_id": project.id,
+                        "employee_id": employee.id,
+                        "unit_amount": hours,
+                        "date": f"2026-03-{day:02d}",
+                    }
+                )
             )
 
         before, after = book(10, 8), book(20, 8)

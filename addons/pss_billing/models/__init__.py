@@ -1,0 +1,16 @@
+from . import (
+    account_analytic_line,
+    account_move,
+    account_move_line,
+    pss_billing_run,
+    pss_billing_run_line,
+    pss_billing_wip,
+    pss_handler_invoice_paid,
+    pss_handler_invoice_posted,
+    pss_handler_invoice_reversed,
+    pss_run,
+    res_company,
+    res_partner,
+    sale_order,
+    sale_order_line,
+)

@@ -1,0 +1,197 @@
+from collections import defaultdict
+
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+from ..schemas.invoice import InvoiceStatus
+
+
+def lock_date_of(company):
+    """Last locked day for invoices of ``company`` (None: nothing locked)."""
+    company = company.sudo()
+    dates = [
+        d
+        for d in (
+            company.period_lock_date,
+            company.fiscalyear_lock_date,
+            company.tax_lock_date,
+        )
+        if d
+    ]
+    return max(dates) if dates else None
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    pss_billing_run_id = fields.Many2one(
+        "pss.billing.run",
+        string="Billing Run",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+    )
+    pss_approval_state = fields.Selection(
+        [("to_approve", "Waiting for approval"), ("approved", "Approved")],
+        string="Billing Approval",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+    )
+    pss_approved_user_id = fields.Many2one(
+        "res.users", string="Approved By (Billing)", readonly=True, copy=False
+    )
+    pss_approved_at = fields.Datetime(
+        string="Approved At (Billing)", readonly=True, copy=False
+    )
+
+    # ------------------------------------------------------------------
+    # Approval and posting
+    # ------------------------------------------------------------------
+    def _pss_lock_problem(self):
+        """Why this draft cannot be posted on its date (None: it can)."""
+        self.ensure_one()
+        lock = lock_date_of(self.company_id)
+        day = self.invoice_date or self.date
+        if lock and day and day <= lock:
+            return _(
+                "%(invoice)s is dated %(date)s, in a locked period (locked up to "
+                "%(lock)s)",
+                invoice=self.display_name,
+                date=day,
+                lock=lock,
+            )
+        return None
+
+    def _pss_post_checked(self):
+        """Post after checking lock dates (Odoo's ``_post`` would silently
+        move a locked date); raises with every problem, posts nothing then."""
+        problems = [p for p in (m._pss_lock_problem() for m in self) if p]
+        if problems:
+            raise UserError("\n".join(problems))
+        self.action_post()
+
+    def action_pss_approve(self):
+        """pss Finance approves drafts of billing runs: they are posted."""
+        if not self.env.user.has_group("pss_core.group_pss_finance"):
+            raise AccessError(_("Only pss Finance approves invoices of billing runs."))
+        moves = self.filtered(
+            lambda m: m.state == "draft" and m.pss_approval_state == "to_approve"
+        )
+        if not moves:
+            raise UserError(_("No draft invoice of a billing run waits for approval."))
+        moves._pss_post_checked()
+        moves.write(
+            {
+                "pss_approval_state": "approved",
+                "pss_approved_user_id": self.env.uid,
+                "pss_approved_at": fields.Datetime.now(),
+            }
+        )
+        return True
+
+    # ------------------------------------------------------------------
+    # Status back to the systems of the engagements
+    # ------------------------------------------------------------------
+    def _post(self, soft=True):
+        posted = super()._post(soft=soft)
+        posted.filtered(lambda m: m.move_type == "out_invoice")._pss_enqueue_status(
+            "invoice.posted"
+        )
+        posted.filtered(
+            lambda m: m.move_type == "out_refund" and m.reversed_entry_id
+        )._pss_enqueue_status("invoice.reversed")
+        return posted
+
+    def _invoice_paid_hook(self):
+        result = super()._invoice_paid_hook()
+        self.filtered(
+            lambda m: (
+                m.move_type == "out_invoice"
+                and m.payment_state in ("paid", "in_payment")
+            )
+        )._pss_enqueue_status("invoice.paid")
+        return result
+
+    def _pss_engagements(self):
+        """{move id: sale orders of engagements it bills} (sender known)."""
+        result = {}
+        for move in self:
+            origin = move.reversed_entry_id or move
+            orders = origin.sudo().invoice_line_ids.sale_line_ids.order_id.filtered(
+                lambda o: o.pss_system_id and o.pss_external_id
+            )
+            if orders:
+                result[move.id] = orders
+        return result
+
+    def _pss_enqueue_status(self, event_type):
+        engagements = self._pss_engagements()
+        if not engagements:
+            return []
+        moves = self.filtered(lambda m: m.id in engagements)
+        Binding = self.env["pss.binding"].sudo()
+        # Time lines billed, per invoice (the credited invoice's for a refund).
+        origins = moves.mapped(lambda m: m.reversed_entry_id or m)
+        timesheets = (
+            self.env["account.analytic.line"]
+            .sudo()
+            .search([("timesheet_invoice_id", "in", origins.ids)])
+        )
+        by_invoice = defaultdict(list)
+        for timesheet in timesheets:
+            if timesheet.pss_external_id:
+                by_invoice[timesheet.timesheet_invoice_id.id].append(
+                    (timesheet.pss_system_id.id, timesheet.pss_external_id)
+                )
+        items_by_system = defaultdict(list)
+        for move in moves:
+            orders = engagements[move.id]
+            origin = move.reversed_entry_id or move
+            for system in orders.pss_system_id:
+                mine = orders.filtered(lambda o, s=system: o.pss_system_id == s)
+                partner = move.commercial_partner_id
+                customer = Binding._external_ids(system, partner).get(partner.id)
+                payload = InvoiceStatus(
+                    invoice_id=move.id,
+                    invoice_number=move.name,
+                    invoice_date=move.invoice_date or move.date,
+                    due_date=move.invoice_date_due or None,
+                    move_type=move.move_type,
+                    reversed_invoice_number=move.reversed_entry_id.name or None,
+                    customer_external_id=customer,
+                    engagement_external_ids=sorted(mine.mapped("pss_external_id")),
+                    amount_untaxed=self._pss_amount(move, move.amount_untaxed),
+                    amount_tax=self._pss_amount(move, move.amount_tax),
+                    amount_total=self._pss_amount(move, move.amount_total),
+                    amount_residual=self._pss_amount(move, move.amount_residual),
+                    currency=move.currency_id.name,
+                    payment_state=move.payment_state,
+                    timesheet_external_ids=sorted(
+                        ext
+                        for system_id, ext in by_invoice.get(origin.id, ())
+                        if system_id == system.id
+                    ),
+                ).model_dump(mode="json")
+                items_by_system[system].append(
+                    {
+                        "event_type": event_type,
+                        "payload": payload,
+                        "idempotency_key": f"{event_type}:{move.id}",
+                        "company_id": move.company_id.id,
+                        "entity_code": move.company_id.pss_entity_code,
+                        "sequence_key": f"invoice:{origin.id}",
+                        "occurred_at": fields.Datetime.now(),
+                    }
+                )
+        # The queue is bookkeeping of the integration: whoever posts or
+        # reconciles an invoice need not have rights on pss.message.
+        Message = self.env["pss.message"].sudo()
+        results = []
+        for system, items in items_by_system.items():
+            results += Message.enqueue_many(system, items, direction="out")
+        return results
+
+    @api.model
+    def _pss_amount(self, move, amount):
+        return f"{move.currency_id.round(amount):.{move.currency_id.decimal_places}f}"

@@ -1,0 +1,94 @@
+from odoo import fields, models, tools
+
+AGE_BUCKET_SELECTION = [
+    ("0_30", "0-30 days"),
+    ("31_60", "31-60 days"),
+    ("61_90", "61-90 days"),
+    ("90_plus", "Over 90 days"),
+]
+
+
+class PssBillingWip(models.Model):
+    """Unbilled time (work in progress) per entity, customer, engagement and
+    age: an SQL view over the timesheets, aggregated by PostgreSQL.
+
+    Time billed by the hour (sale lines delivered from timesheets) that no
+    invoice holds (or only a cancelled one). ``approved`` splits what the
+    next billing run invoices from what still waits for approval. Values are
+    in the company currency: the sale value converted at the order's rate,
+    the cost as booked on the timesheet.
+    """
+
+    _name = "pss.billing.wip"
+    _description = "Unbilled time (WIP)"
+    _auto = False
+    _order = "company_id, partner_id, order_id, age_bucket"
+
+    company_id = fields.Many2one("res.company", string="Entity", readonly=True)
+    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
+    order_id = fields.Many2one("sale.order", string="Engagement", readonly=True)
+    project_id = fields.Many2one("project.project", readonly=True)
+    approved = fields.Boolean(readonly=True)
+    age_bucket = fields.Selection(AGE_BUCKET_SELECTION, string="Age", readonly=True)
+    oldest_date = fields.Date(string="Oldest Time", readonly=True)
+    hours = fields.Float(readonly=True, digits=(16, 2))
+    value_sale = fields.Monetary(
+        string="Value At Sale Price", readonly=True, currency_field="currency_id"
+    )
+    value_cost = fields.Monetary(
+        string="Value At Cost", readonly=True, currency_field="currency_id"
+    )
+    currency_id = fields.Many2one("res.currency", readonly=True)
+    line_count = fields.Integer(string="Time Lines", readonly=True)
+
+    def init(self):
+        tools.drop_view_if_exists(self.env.cr, self._table)
+        self.env.cr.execute(
+            f"""
+            CREATE OR REPLACE VIEW {self._table} AS (
+            WITH wip AS (
+                SELECT aal.id,
+                       aal.company_id,
+                       so.partner_id,
+                       so.id AS order_id,
+                       aal.project_id,
+                       aal.pss_approved IS TRUE AS approved,
+                       aal.date,
+                       aal.unit_amount,
+                       aal.unit_amount * sol.price_unit
+                           / COALESCE(NULLIF(so.currency_rate, 0), 1.0) AS value_sale,
+                       -aal.amount AS value_cost,
+                       CASE
+                           WHEN CURRENT_DATE - aal.date <= 30 THEN '0_30'
+                           WHEN CURRENT_DATE - aal.date <= 60 THEN '31_60'
+                           WHEN CURRENT_DATE - aal.date <= 90 THEN '61_90'
+                           ELSE '90_plus'
+                       END AS age_bucket
+                  FROM account_analytic_line aal
+                  JOIN sale_order_line sol ON sol.id = aal.so_line
+                  JOIN sale_order so ON so.id = sol.order_id
+             LEFT JOIN account_move am ON am.id = aal.timesheet_invoice_id
+                 WHERE aal.project_id IS NOT NULL
+                   AND sol.qty_delivered_method = 'timesheet'
+                   AND (aal.timesheet_invoice_id IS NULL OR am.state = 'cancel')
+            )
+            SELECT MIN(wip.id) AS id,
+                   wip.company_id,
+                   wip.partner_id,
+                   wip.order_id,
+                   wip.project_id,
+                   wip.approved,
+                   wip.age_bucket,
+                   MIN(wip.date) AS oldest_date,
+                   SUM(wip.unit_amount) AS hours,
+                   ROUND(SUM(wip.value_sale)::numeric, 2) AS value_sale,
+                   ROUND(SUM(wip.value_cost)::numeric, 2) AS value_cost,
+                   c.currency_id,
+                   COUNT(*) AS line_count
+              FROM wip
+              JOIN res_company c ON c.id = wip.company_id
+          GROUP BY wip.company_id, wip.partner_id, wip.order_id, wip.project_id,
+                   wip.approved, wip.age_bucket, c.currency_id
+            )
+            """
+        )

@@ -1,0 +1,9 @@
+from odoo import fields, models
+
+
+class PssRun(models.Model):
+    _inherit = "pss.run"
+
+    kind = fields.Selection(
+        selection_add=[("billing", "Billing run")], ondelete={"billing": "cascade"}
+    )

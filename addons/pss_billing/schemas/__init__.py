@@ -1,0 +1,3 @@
+from .invoice import InvoiceStatus
+
+__all__ = ["InvoiceStatus"]

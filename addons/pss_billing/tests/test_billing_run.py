@@ -1,0 +1,323 @@
+"""Billing runs through the queue fixtures: only approved time, every
+billing model to the cent, reruns, late time, WIP and company isolation."""
+
+from datetime import date
+
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import tagged
+
+from .common import APRIL, MAY, BillingCase, unique
+
+LINE = "account.analytic.line"
+
+
+@tagged("post_install", "-at_install")
+class TestTimeAndMaterials(BillingCase):
+    def setUp(self):
+        super().setUp()
+        self.eng = self.tm_engagement(self.company_de, rate="150.00")
+        self.order = self.order_of(self.eng)
+        self.res = self.add_resource()
+        self.psa_time = self.approve(
+            [
+                self.line(
+                    unique("L-"), self.res, self.eng, date="2026-04-10", hours="5"
+                ),
+                self.line(
+                    unique("L-"), self.res, self.eng, date="2026-04-20", hours="3"
+                ),
+            ]
+        )
+        # Time typed in Odoo (Anna is a consultant: the role's rate), not approved.
+        self.odoo_time = self.env[LINE].create(
+            {
+                "name": "Typed in Odoo",
+                "project_id": self.order.project_ids[:1].id,
+                "employee_id": self.employee_anna.id,
+                "unit_amount": 2.0,
+                "date": date(2026, 4, 15),
+            }
+        )
+
+    def test_only_approved_time_is_invoiced_rerun_and_late_time(self):
+        self.assertTrue(all(self.psa_time.mapped("pss_approved")))
+        self.assertFalse(self.odoo_time.pss_approved)
+        so_line = self.psa_time.so_line
+        self.assertEqual(len(so_line), 1)
+        self.assertEqual(so_line.qty_delivered, 8.0, "unapproved time is not delivered")
+
+        run = self.run_billing(APRIL)
+        invoice = run.invoice_ids
+        self.assertEqual(len(invoice), 1)
+        self.assertEqual(invoice.company_id, self.company_de)
+        self.assertEqual(invoice.currency_id, self.company_de.currency_id)
+        self.assertEqual(invoice.state, "draft")
+        self.assertEqual(invoice.pss_approval_state, "to_approve")
+        self.assertEqual(invoice.invoice_date, date(2026, 4, 30))
+        self.assertEqual(invoice.invoice_line_ids.quantity, 8.0)
+        self.assertEqual(invoice.invoice_line_ids.price_unit, 150.0)
+        self.assertEqual(invoice.invoice_line_ids.tax_ids, self.tax_de)
+        self.assertEqual(
+            (invoice.amount_untaxed, invoice.amount_tax, invoice.amount_total),
+            (1200.0, 228.0, 1428.0),
+        )
+        self.assertEqual(self.psa_time.timesheet_invoice_id, invoice)
+        self.assertFalse(self.odoo_time.timesheet_invoice_id)
+        (line,) = run.line_ids
+        self.assertEqual((line.state, line.invoice_id), ("invoiced", invoice))
+        self.assertEqual(line.unapproved_hours, 2.0)
+        self.assertIn("1 invoiced", run.summary)
+
+        # The unapproved time waits in WIP, at sale price and cost.
+        wip = self.env["pss.billing.wip"].search([("order_id", "=", self.order.id)])
+        self.assertEqual(wip.mapped("approved"), [False])
+        self.assertEqual((wip.hours, wip.value_sale), (2.0, 300.0))
+        self.assertEqual(wip.age_bucket, "90_plus")
+
+        # Rerun of the period: nothing new.
+        rerun = self.run_billing(APRIL)
+        self.assertFalse(rerun.invoice_ids)
+        self.assertFalse(rerun.line_ids.filtered(lambda ln: ln.state == "invoiced"))
+        self.assertEqual(
+            self.env["account.move"].search_count(
+                [("invoice_line_ids.sale_line_ids.order_id", "=", self.order.id)]
+            ),
+            1,
+        )
+
+        # Late approved time for April, and the Odoo time approved now:
+        # the May run invoices only them.
+        late = self.approve(
+            [self.line(unique("L-"), self.res, self.eng, date="2026-04-25", hours="4")]
+        )
+        self.odoo_time.with_user(self.biller).action_pss_approve()
+        self.assertEqual(self.odoo_time.pss_approved_user_id, self.biller)
+        self.assertTrue(self.odoo_time.pss_approved_at)
+        self.assertEqual(so_line.qty_delivered, 14.0, "approval delivers the time")
+        may = self.run_billing(MAY)
+        self.assertEqual(len(may.invoice_ids), 1)
+        self.assertEqual(may.invoice_ids.amount_untaxed, 900.0)
+        self.assertEqual((late | self.odoo_time).timesheet_invoice_id, may.invoice_ids)
+        self.assertEqual(self.psa_time.timesheet_invoice_id, invoice)
+        self.assertFalse(
+            self.env["pss.billing.wip"].search([("order_id", "=", self.order.id)])
+        )
+
+    def test_unapproved_time_only_is_skipped_with_reason(self):
+        other = self.order_of(self.tm_engagement(self.company_de))
+        self.env[LINE].create(
+            {
+                "name": "Typed in Odoo",
+                "project_id": other.project_ids[:1].id,
+                "employee_id": self.employee_anna.id,
+                "unit_amount": 1.5,
+                "date": date(2026, 4, 16),
+            }
+        )
+        run = self.run_billing(APRIL)
+        line = run.line_ids.filtered(lambda ln: ln.order_id == other)
+        self.assertEqual((line.state, line.reason), ("skipped", "unapproved_time"))
+        self.assertEqual(line.unapproved_hours, 1.5)
+        self.assertFalse(line.invoice_id)
+        self.assertEqual(run.invoice_ids.line_ids.sale_line_ids.order_id, self.order)
+
+    def test_approved_time_is_frozen_except_for_its_sender(self):
+        timesheet = self.psa_time[0]
+        with self.assertRaises(UserError):
+            timesheet.with_user(self.biller).write({"unit_amount": 9.0})
+        with self.assertRaises(UserError):
+            timesheet.with_user(self.biller).unlink()
+        with self.assertRaises(AccessError):
+            self.odoo_time.with_user(self.biller).write({"pss_approved": True})
+        with self.assertRaises(AccessError):
+            self.odoo_time.with_user(self.pm).action_pss_approve()
+        # The sender's new version applies.
+        ext = timesheet.pss_external_id
+        self.approve(
+            [
+                self.line(
+                    ext, self.res, self.eng, date="2026-04-10", hours="6", version=2
+                )
+            ]
+        )
+        self.assertEqual(timesheet.unit_amount, 6.0)
+        self.assertEqual(timesheet.so_line.qty_delivered, 9.0)
+
+    def test_credit_hold_locked_period_and_missing_price(self):
+        partner = self.order.partner_id.commercial_partner_id
+        partner.pss_credit_hold = True
+        run = self.run_billing(APRIL)
+        self.assertFalse(run.invoice_ids)
+        self.assertEqual(run.line_ids.reason, "credit_hold")
+        partner.pss_credit_hold = False
+
+        self.company_de.sudo().fiscalyear_lock_date = date(2026, 4, 30)
+        self.company_de.pss_period_lock_behaviour = "park"
+        run = self.run_billing(APRIL)
+        self.assertFalse(run.invoice_ids)
+        self.assertEqual(run.line_ids.reason, "locked_period")
+        self.company_de.pss_period_lock_behaviour = "next_open_date"
+        run = self.run_billing(APRIL)
+        self.assertEqual(run.invoice_ids.invoice_date, date(2026, 5, 1))
+        self.company_de.sudo().fiscalyear_lock_date = False
+
+        other = self.tm_engagement(self.company_de, rate="0")
+        self.approve(
+            [self.line(unique("L-"), self.res, other, date="2026-04-10", hours="1")]
+        )
+        run = self.run_billing(APRIL)
+        line = run.line_ids.filtered(lambda ln: ln.order_id == self.order_of(other))
+        self.assertEqual((line.state, line.reason), ("skipped", "missing_price"))
+
+    def test_company_isolation(self):
+        eng_us = self.tm_engagement(self.company_us, rate="100.00")
+        res_us = self.add_resource(self.company_us)
+        us_time = self.approve(
+            [self.line(unique("L-"), res_us, eng_us, date="2026-04-10", hours="2")],
+            company=self.company_us,
+        )
+        run_de = self.run_billing(APRIL)
+        self.assertFalse(us_time.timesheet_invoice_id, "a DE run bills no US time")
+        self.assertEqual(run_de.invoice_ids.company_id, self.company_de)
+        run_us = self.run_billing(APRIL, company=self.company_us)
+        self.assertEqual(run_us.invoice_ids.currency_id, self.company_us.currency_id)
+        self.assertEqual(run_us.invoice_ids.amount_untaxed, 200.0)
+
+        Run = self.env["pss.billing.run"].with_user(self.biller_us)
+        self.assertEqual(Run.search([("id", "in", (run_de | run_us).ids)]), run_us)
+        Wip = self.env["pss.billing.wip"].with_user(self.biller_us)
+        self.assertFalse(Wip.search([("company_id", "=", self.company_de.id)]))
+        Move = self.env["account.move"].with_user(self.biller_us)
+        self.assertFalse(Move.search([("id", "in", run_de.invoice_ids.ids)]))
+        with self.assertRaises(AccessError):
+            run_de.with_user(self.biller_us).read(["summary"])
+
+
+@tagged("post_install", "-at_install")
+class TestBillingModels(BillingCase):
+    def engagement_of(self, model, **values):
+        ext = unique(f"ENG-{model}-")
+        data = self.engagement(
+            ext,
+            model,
+            self.customer(unique("C-"), name=f"Customer of {ext}"),
+            currency=self.company_de.currency_id.name,
+            **values,
+        )
+        message = self.post(self.psa, "engagement.won", data, self.company_de)
+        self.process()
+        self.assertDone(message)
+        return ext
+
+    def test_milestone_fixed_fee_retainer_and_expenses_to_the_cent(self):
+        self.company_de.pss_approval_required = False
+        milestone = self.engagement_of(
+            "milestone",
+            milestones=[
+                {"external_id": "M1", "name": "Design", "amount": "1000.00"},
+                {"external_id": "M2", "name": "Build", "amount": "2500.50"},
+            ],
+        )
+        reached = self.post(
+            self.psa,
+            "milestone.reached",
+            {
+                "engagement_external_id": milestone,
+                "milestone_external_id": "M1",
+                "reached_on": "2026-04-12",
+            },
+            self.company_de,
+        )
+        fixed = self.engagement_of("fixed_fee", fixed_amount="4999.99")
+        retainer = self.engagement_of(
+            "retainer",
+            start_date="2026-03-01",
+            end_date="2026-04-15",
+            retainer={"amount": "3100.00", "hours_cap": "10"},
+        )
+        self.process()
+        self.assertDone(reached)
+        res = self.add_resource()
+        self.approve(
+            [
+                self.line(unique("L-"), res, retainer, date="2026-03-10", hours="7"),
+                self.line(unique("L-"), res, retainer, date="2026-03-20", hours="5.5"),
+            ]
+        )
+        tm = self.tm_engagement(self.company_de)
+        expense = self.post(
+            self.psa,
+            "expense.approved",
+            {
+                "external_id": unique("X-"),
+                "resource_external_id": res,
+                "engagement_external_id": tm,
+                "date": "2026-04-15",
+                "amount": "120.40",
+                "currency": self.company_de.currency_id.name,
+                "category": "travel",
+                "description": "Train",
+                "billable": True,
+            },
+            self.company_de,
+        )
+        self.process()
+        self.assertDone(expense)
+
+        run = self.run_billing(APRIL)
+        by_order = {ln.order_id: ln for ln in run.line_ids}
+        # No rate above the cap yet: the retainer waits, the others go.
+        ret_line = by_order[self.order_of(retainer)]
+        self.assertEqual(
+            (ret_line.state, ret_line.reason), ("skipped", "missing_price")
+        )
+        self.assertIn("2.5 hours above the cap", ret_line.note)
+        self.assertEqual(
+            by_order[self.order_of(milestone)].invoice_id.amount_untaxed, 1000.0
+        )
+        self.assertEqual(
+            by_order[self.order_of(fixed)].invoice_id.amount_untaxed, 4999.99
+        )
+        self.assertEqual(by_order[self.order_of(tm)].invoice_id.amount_untaxed, 120.40)
+        self.assertEqual(set(run.invoice_ids.mapped("state")), {"posted"})
+
+        self.order_of(retainer).pss_overage_rate = 120.0
+        run = self.run_billing(APRIL)
+        invoice = run.invoice_ids
+        self.assertEqual(len(invoice), 1)
+        self.assertEqual(
+            invoice.line_ids.sale_line_ids.order_id, self.order_of(retainer)
+        )
+        # March 3100.00 + April 15/30 days 1550.00 + 2.5 h x 120.00 = 4950.00
+        self.assertEqual(
+            sorted(invoice.invoice_line_ids.mapped("price_subtotal")),
+            [300.0, 1550.0, 3100.0],
+        )
+        self.assertEqual(invoice.amount_untaxed, 4950.0)
+        self.assertEqual(invoice.amount_total, 5890.5)
+        self.assertFalse(self.run_billing(APRIL).invoice_ids, "rerun: nothing new")
+        self.assertFalse(self.run_billing(MAY).invoice_ids)
+
+    def test_draft_waits_for_finance_approval(self):
+        fixed = self.engagement_of("fixed_fee", fixed_amount="1000.00")
+        run = self.run_billing(APRIL)
+        invoice = run.invoice_ids
+        self.assertEqual(
+            (invoice.state, invoice.pss_approval_state), ("draft", "to_approve")
+        )
+        with self.assertRaises(AccessError):
+            invoice.with_user(self.pm).action_pss_approve()
+        self.company_de.sudo().period_lock_date = date(2026, 4, 30)
+        with self.assertRaises(UserError):
+            invoice.with_user(self.biller).action_pss_approve()
+        self.assertEqual(
+            invoice.state, "draft", "a locked date is never moved silently"
+        )
+        self.company_de.sudo().period_lock_date = False
+        run.with_user(self.biller).action_approve_invoices()
+        self.assertEqual(
+            (invoice.state, invoice.pss_approval_state), ("posted", "approved")
+        )
+        self.assertEqual(invoice.invoice_date, date(2026, 4, 30))
+        self.assertEqual(invoice.pss_approved_user_id, self.biller)
+        self.assertTrue(self.order_of(fixed))
