@@ -84,3 +84,40 @@ class TestInvoiceStatusOut(BillingCase):
         self.assertEqual(reversed_["data"]["reversed_invoice_number"], invoice.name)
         self.assertEqual(reversed_["data"]["move_type"], "out_refund")
         self.assertEqual(reversed_["data"]["timesheet_external_ids"], [ext])
+
+    def test_systems_subscribed_to_a_type_receive_it_too(self):
+        """Besides the engagement's system, a system of the invoice's company
+        that receives invoice.posted gets it; one that does not, does not."""
+        self.company_de.pss_approval_required = False
+        other = RecordingServer().start()
+        self.addCleanup(other.stop)
+        posted_type = self.env.ref("pss_billing.pss_event_type_invoice_posted")
+        self.crm.sudo().write(
+            {
+                "outbound_url": other.url,
+                "outbound_secret": SECRET,
+                "outbound_event_type_ids": [(6, 0, posted_type.ids)],
+                "company_ids": [(4, self.company_de.id)],
+            }
+        )
+        eng = self.tm_engagement(self.company_de, rate="100.00")
+        res = self.add_resource()
+        self.approve([self.line(unique("L-"), res, eng, date="2026-04-11")])
+        invoice = self.run_billing(APRIL).invoice_ids
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=invoice.ids
+        ).create({})._create_payments()
+        Message = self.env["pss.message"]
+        Message._process_queue("out", commit=False, system=self.crm)
+        types = [json.loads(r["body"])["type"] for r in other.requests]
+        self.assertEqual(types, ["invoice.posted"], "subscribed to posted only")
+        data = json.loads(other.requests[0]["body"])["data"]
+        self.assertEqual(data["invoice_number"], invoice.name)
+        self.assertEqual(data["engagement_external_ids"], [eng])
+        # The PSA's time ids are the PSA's: not sent to another system.
+        self.assertEqual(data["timesheet_external_ids"], [])
+        self.assertFalse(
+            Message.search(
+                [("system_id", "=", self.crm.id), ("event_type", "=", "invoice.paid")]
+            )
+        )

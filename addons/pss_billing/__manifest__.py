@@ -5,7 +5,7 @@
     "summary": "Only approved time is invoiced; billing runs per entity and "
     "period through Odoo's sale invoicing, invoice approval, unbilled time "
     "(WIP), invoice and payment status back to the engagement's system",
-    "version": "17.0.1.0.0",
+    "version": "17.0.1.1.0",
     "category": "Services/Integrations",
     "website": "https://github.com/pss-odoo/pss",
     "author": "PSS contributors",
@@ -16,6 +16,7 @@
         "security/ir.model.access.csv",
         "security/pss_billing_rules.xml",
         "data/ir_cron.xml",
+        "data/pss_event_type_data.xml",
         "views/pss_billing_run_views.xml",
         "views/pss_billing_wip_views.xml",
         "views/account_analytic_line_views.xml",

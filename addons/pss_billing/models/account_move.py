@@ -144,12 +144,17 @@ class AccountMove(models.Model):
                 by_invoice[timesheet.timesheet_invoice_id.id].append(
                     (timesheet.pss_system_id.id, timesheet.pss_external_id)
                 )
+        subscribers = self._pss_subscribers(event_type, moves.company_id)
         items_by_system = defaultdict(list)
         for move in moves:
             orders = engagements[move.id]
             origin = move.reversed_entry_id or move
-            for system in orders.pss_system_id:
+            systems = orders.pss_system_id | subscribers[move.company_id.id]
+            for system in systems:
+                # The engagement's own ids for its system; every engagement
+                # of the invoice for a system that subscribed to the type.
                 mine = orders.filtered(lambda o, s=system: o.pss_system_id == s)
+                mine = mine or orders
                 partner = move.commercial_partner_id
                 customer = Binding._external_ids(system, partner).get(partner.id)
                 payload = InvoiceStatus(
@@ -191,6 +196,26 @@ class AccountMove(models.Model):
         for system, items in items_by_system.items():
             results += Message.enqueue_many(system, items, direction="out")
         return results
+
+    @api.model
+    def _pss_subscribers(self, event_type, companies):
+        """{company id: systems of that company that receive ``event_type``}
+        (besides the engagement's own system, which always does)."""
+        systems = (
+            self.env["pss.system"]
+            .sudo()
+            .search(
+                [
+                    ("outbound_event_type_ids.name", "=", event_type),
+                    ("company_ids", "in", companies.ids),
+                ]
+            )
+        )
+        result = defaultdict(self.env["pss.system"].sudo)
+        for system in systems:
+            for company in system.company_ids & companies:
+                result[company.id] |= system
+        return result
 
     @api.model
     def _pss_amount(self, move, amount):
