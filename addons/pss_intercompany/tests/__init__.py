@@ -1,0 +1,1 @@
+from . import test_intercompany_charging, test_intercompany_security, test_lib_pricing
