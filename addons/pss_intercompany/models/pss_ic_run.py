@@ -1,13 +1,12 @@
-import logging
 import time
 from collections import Counter
+
+import psycopg2
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from ..lib import pricing
-
-_logger = logging.getLogger(__name__)
 
 LINE = "account.analytic.line"
 
@@ -87,6 +86,12 @@ class PssIcRun(models.Model):
                     {"agreement_id": agreement.id, "date_from": start, "date_to": end}
                 )
                 run.action_run()
+                if run.state == "done" and not (run.charge_count or run.mismatch_count):
+                    # A run that found nothing leaves no trace (as pss.run):
+                    # bookkeeping of the cron, removed whoever runs it.
+                    run.pss_run_id.sudo().unlink()
+                    run.sudo().unlink()
+                    continue
                 runs |= run
         return runs
 
@@ -133,6 +138,17 @@ class PssIcRun(models.Model):
             except (UserError, ValueError) as error:
                 counts["failed"] += 1
                 errors.append(f"{agreement.name}: {error}")
+            except psycopg2.IntegrityError:
+                # The partial unique index: another run charged the same
+                # time at the same moment; it keeps it, this pair made nothing.
+                counts["failed"] += 1
+                errors.append(
+                    _(
+                        "%s: charged by another run at the same time; run "
+                        "again to charge what is left.",
+                        agreement.name,
+                    )
+                )
             progress._progress(counts)
         progress._close(
             counts,
@@ -354,23 +370,52 @@ class PssIcRun(models.Model):
         timesheets = self.env[LINE].with_company(consumer).browse(refs).exists()
         if not timesheets:
             return
-        net = Counter()
-        for line in self.env["pss.ic.charge.line"].search(
-            [("timesheet_ref", "in", timesheets.ids)]
-        ):
-            net[line.timesheet_ref] += line.amount
-        by_amount = {}
+        # Net amount charged per timesheet (first charge and adjustments):
+        # lines of this pair only, which the run's user may read.
+        self.env["pss.ic.charge.line"].flush_model()
+        self.env.cr.execute(
+            """
+            SELECT timesheet_ref, SUM(amount) FROM pss_ic_charge_line
+             WHERE agreement_id = %s AND timesheet_ref = ANY(%s)
+             GROUP BY timesheet_ref
+            """,
+            [agreement.id, timesheets.ids],
+        )
+        net = dict(self.env.cr.fetchall())
+        source = agreement.currency_id
+        rates = {}
+        costs = {}
         for timesheet in timesheets:
             invoice = timesheet.timesheet_invoice_id
             if invoice and invoice.state != "cancel":
                 continue
             target = timesheet.currency_id
-            cost = agreement.currency_id._convert(
-                net[timesheet.id], target, consumer, timesheet.date
-            )
-            by_amount.setdefault(-cost, []).append(timesheet.id)
-        for amount, ids in by_amount.items():
-            self.env[LINE].browse(ids).write({"amount": amount})
+            key = (target, timesheet.date)
+            if key not in rates:
+                rates[key] = source._get_conversion_rate(
+                    source, target, consumer, timesheet.date
+                )
+            costs[timesheet.id] = -target.round(float(net[timesheet.id]) * rates[key])
+        if not costs:
+            return
+        # Rights first, on the whole set, as write() would check them; then
+        # one UPDATE (a write per distinct amount re-checks the rules of
+        # every line each time). Nothing stored depends on a timesheet's cost.
+        costed = timesheets.browse(list(costs))
+        costed.check_access_rights("write")
+        costed.check_access_rule("write")
+        costed._check_can_write({"amount": True})
+        self.env.cr.execute(
+            """
+            UPDATE account_analytic_line t
+               SET amount = v.amount, write_uid = %s,
+                   write_date = NOW() AT TIME ZONE 'UTC'
+              FROM unnest(%s::int[], %s::numeric[]) AS v(id, amount)
+             WHERE t.id = v.id
+            """,
+            [self.env.uid, list(costs), list(costs.values())],
+        )
+        costed.invalidate_recordset(["amount", "write_uid", "write_date"])
 
     # ------------------------------------------------------------------
     # Balance

@@ -30,10 +30,12 @@ def tax(env, company, name, amount, use, price_include=False):
     )
 
 
-class IntercompanyCase(TransactionCase):
+class IntercompanyFixtures:
+    """The group's fixtures on a class with an ``env`` (the test case, or a
+    benchmark's namespace)."""
+
     @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
+    def build_fixtures(cls):
         env = cls.env
         env.ref("base.EUR").active = True
         env.ref("base.USD").active = True
@@ -160,6 +162,13 @@ class IntercompanyCase(TransactionCase):
         }
         vals.update(values)
         return cls.env["pss.ic.agreement"].create(vals)
+
+
+class IntercompanyCase(IntercompanyFixtures, TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.build_fixtures()
 
     def time(self, employee, project, hours, on_date="2026-04-15", cost=None):
         """Approved time of ``employee`` on ``project`` of another entity, as

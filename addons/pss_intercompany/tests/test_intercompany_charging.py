@@ -2,6 +2,7 @@
 companies, idempotent reruns, adjustments and reversals, no second bill, the
 consumer's project costs the work once, balance checks."""
 
+from datetime import date
 from decimal import Decimal
 
 import psycopg2
@@ -271,7 +272,7 @@ class TestIntercompanyCharging(IntercompanyCase):
         runs = (
             self.env["pss.ic.run"]
             .with_user(self.finance)
-            ._cron_charge(today=__import__("datetime").date(2026, 5, 3))
+            ._cron_charge(today=date(2026, 5, 3))
         )
         charged = runs.charge_ids
         self.assertEqual(len(charged), 1)
@@ -280,3 +281,11 @@ class TestIntercompanyCharging(IntercompanyCase):
             self.env["pss.run"].search([("kind", "=", "intercompany")], limit=1).state,
             "done",
         )
+        # the next day: nothing new to charge, no run left behind
+        again = (
+            self.env["pss.ic.run"]
+            .with_user(self.finance)
+            ._cron_charge(today=date(2026, 5, 4))
+        )
+        self.assertFalse(again)
+        self.assertEqual(self.env["pss.ic.charge"].search_count([]), 1)
