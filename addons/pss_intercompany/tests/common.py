@@ -17,6 +17,15 @@ LINE = "account.analytic.line"
 USD_PER_EUR = 1.25
 
 
+def entity(env, name, currency, country):
+    """A company with its chart of accounts, in ``currency``: loading
+    generic_coa sets the company currency to the template's (USD), so it is
+    set back while the company has no journal items."""
+    company = make_company(env, name, currency, country)
+    company.currency_id = env.ref(f"base.{currency}")
+    return company
+
+
 def tax(env, company, name, amount, use, price_include=False):
     return env["account.tax"].create(
         {
@@ -41,10 +50,12 @@ class IntercompanyFixtures:
         env.ref("base.USD").active = True
         cls.eur = env.ref("base.EUR")
         cls.usd = env.ref("base.USD")
-        cls.de = make_company(env, "PSS Beratung GmbH", "EUR", "DE")
-        cls.us = make_company(env, "PSS Advisory Inc.", "USD", "US")
-        cls.nl = make_company(env, "PSS Advies B.V.", "EUR", "NL")
+        cls.de = entity(env, "PSS Beratung GmbH", "EUR", "DE")
+        cls.us = entity(env, "PSS Advisory Inc.", "USD", "US")
+        cls.nl = entity(env, "PSS Advies B.V.", "EUR", "NL")
         cls.companies = cls.de | cls.us | cls.nl
+        assert (cls.de | cls.nl).currency_id == cls.eur
+        assert cls.us.currency_id == cls.usd
         # Rates per company, so each company converts the same way.
         env["res.currency.rate"].create(
             [

@@ -34,6 +34,9 @@ class TestIntercompanyCharging(IntercompanyCase):
         unapproved = self.time(self.bob, self.project_de, 1.0)
         unapproved.pss_approved_at = False
         may = self.time(self.anna, self.project_us, 1.0, "2026-05-04")
+        # payment terms of the other entity's partner, per company
+        net30 = self.env.ref("account.account_payment_term_30days")
+        self.us.partner_id.with_company(self.de).property_payment_term_id = net30
 
         run = self.charge()
 
@@ -57,6 +60,7 @@ class TestIntercompanyCharging(IntercompanyCase):
         self.assertEqual(invoice.journal_id, self.de_to_us.provider_journal_id)
         self.assertEqual(invoice.currency_id, self.eur)
         self.assertEqual(invoice.fiscal_position_id, self.fpos_de_export)
+        self.assertEqual(invoice.invoice_payment_term_id, net30)
         self.assertEqual(invoice.invoice_line_ids.tax_ids, self.tax_de_export)
         self.assertEqual(invoice.amount_untaxed, 963.44)
         self.assertEqual(invoice.amount_total, 963.44)
