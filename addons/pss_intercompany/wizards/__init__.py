@@ -1,0 +1,1 @@
+from . import pss_ic_run_wizard
