@@ -615,7 +615,7 @@ class PssApiController(http.Controller):
     def _pss_json(self, status, data, headers=None):
         body = json.dumps(
             data, ensure_ascii=False, default=date_utils.json_default
-        ).encode()
+        ).encode("utf-8", "backslashreplace")
         response_headers = [
             ("Content-Type", "application/json; charset=utf-8"),
             ("Content-Length", str(len(body))),

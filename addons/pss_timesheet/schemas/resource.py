@@ -1,34 +1,34 @@
 """resource.upserted: a person of an entity (employee or contractor)."""
 
-from datetime import date
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import Field
 
 from odoo.addons.pss_core.schemas.common import (
     CurrencyCode,
+    Day,
+    Email,
     ExternalId,
-    Rate,
+    Name,
+    NonNegativeRate,
     StrictModel,
+    text_type,
 )
 
 __all__ = ["HourlyCost", "ResourceUpserted"]
 
-Email = Annotated[
-    str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)
-]
-Short = Annotated[str, StringConstraints(min_length=1, max_length=128)]
+Short = text_type(128, min_length=1)
 
 
 class HourlyCost(StrictModel):
-    amount: Rate = Field(ge=0, description="Cost of one hour")
+    amount: NonNegativeRate = Field(description="Cost of one hour")
     currency: CurrencyCode
-    effective_from: date = Field(description="First day this cost applies")
+    effective_from: Day = Field(description="First day this cost applies")
 
 
 class ResourceUpserted(StrictModel):
     external_id: ExternalId
-    name: str = Field(min_length=1, max_length=256)
+    name: Name
     work_email: Email | None = None
     kind: Literal["employee", "contractor"] = "employee"
     role: Short | None = Field(
