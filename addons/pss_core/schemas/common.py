@@ -52,13 +52,16 @@ __all__ = [
 
 #: Largest value of a PostgreSQL ``integer`` column (Odoo's fields.Integer).
 MAX_INT = 2**31 - 1
-#: Any text without NUL (PostgreSQL text cannot hold it) and without lone
-#: surrogates (not Unicode scalar values: UTF-8 cannot encode them).
-TEXT_PATTERN = r"^[^\x00\ud800-\udfff]*$"
+#: Any text without NUL (PostgreSQL text cannot hold it). Lone surrogates
+#: (``\ud800``-``\udfff`` escapes, no Unicode character) are refused too: no
+#: JSON Schema pattern can say so portably, the description does.
+TEXT_PATTERN = r"^[^\x00]*$"
 #: The same with at least one character that is not white space (the server
 #: strips surrounding white space before checking a minimum length).
-NON_BLANK_PATTERN = (
-    r"^[^\x00\ud800-\udfff]*[^\s\x00\ud800-\udfff][^\x00\ud800-\udfff]*$"
+NON_BLANK_PATTERN = r"^[^\x00]*[^\s\x00][^\x00]*$"
+TEXT_DESCRIPTION = (
+    "Text without NUL characters or lone surrogates; surrounding white space "
+    "is stripped."
 )
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
@@ -104,9 +107,7 @@ def text_type(max_length=None, min_length=0, pattern=None, description=None):
         strip_whitespace=True,
     )
     schema_pattern = pattern or (NON_BLANK_PATTERN if min_length else TEXT_PATTERN)
-    extra = {"pattern": schema_pattern}
-    if description:
-        extra["description"] = description
+    extra = {"pattern": schema_pattern, "description": description or TEXT_DESCRIPTION}
     return Annotated[
         str, constraints, AfterValidator(_storable), Field(json_schema_extra=extra)
     ]
@@ -140,14 +141,16 @@ def _max_places(places):
 
 
 def _decimal_schema(places, max_digits, ge=None, gt=None):
-    """JSON schema of a decimal: a number, or a string of plain digits."""
+    """JSON schema of a decimal: a string of plain digits, or a whole number.
+
+    A JSON number with a fraction is accepted as well when it has at most
+    ``places`` decimal places as written by the float's shortest form; the
+    schema does not offer it, as ``multipleOf`` on binary floats is fuzzy
+    (1.3900000000000001 "is" a multiple of 0.01 for float division).
+    """
     integer_digits = max_digits - places
     upper = 10**integer_digits
-    number = {
-        "type": "number",
-        "multipleOf": float(Decimal(1).scaleb(-places)),
-        "exclusiveMaximum": upper,
-    }
+    number = {"type": "integer", "exclusiveMaximum": upper}
     negative = ge is None and gt is None
     if negative:
         number["exclusiveMinimum"] = -upper
@@ -164,10 +167,10 @@ def _decimal_schema(places, max_digits, ge=None, gt=None):
     else:
         pattern = rf"^{digits}$"
     return {
-        "anyOf": [number, {"type": "string", "pattern": pattern}],
-        "description": f"Decimal: at most {places} decimal places and "
-        f"{integer_digits} digits before the point, as a JSON number or a "
-        "string of digits ('12.50').",
+        "anyOf": [{"type": "string", "pattern": pattern}, number],
+        "description": f"Decimal with at most {places} decimal places and "
+        f"{integer_digits} digits before the point, best as a string "
+        "('12.50'); a JSON number is read through its shortest decimal form.",
     }
 
 

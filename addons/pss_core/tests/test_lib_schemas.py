@@ -160,13 +160,13 @@ def test_schema_of_a_text_says_what_it_refuses():
         ("9999999999999999.99", True),
         ("12.505", False),
         ("99999999999999999", False),
-        (12.5, True),
-        (1e16, False),
+        (12, True),
+        (10**16, False),
     ],
 )
 def test_amount_schema_and_validation_agree(value, ok):
     schema = Money.model_json_schema()["properties"]["amount"]["anyOf"]
-    number, text = schema
+    text, number = schema
     if isinstance(value, str):
         assert bool(re.fullmatch(text["pattern"], value)) is ok
     else:

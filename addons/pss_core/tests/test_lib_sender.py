@@ -1,7 +1,7 @@
 """Retry-After of an outbound receiver, without a database."""
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from odoo.addons.pss_core.lib.sender import MAX_RETRY_AFTER, parse_retry_after
@@ -38,6 +38,7 @@ def test_parse_retry_after(value, seconds):
     assert parse_retry_after(value, now=NOW) == seconds
 
 
+@settings(database=None)
 @given(st.text(max_size=80))
 def test_parse_retry_after_never_raises(value):
     seconds = parse_retry_after(value, now=NOW)

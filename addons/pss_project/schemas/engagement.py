@@ -2,7 +2,7 @@
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from odoo.addons.pss_core.schemas.common import (
     CurrencyCode,
@@ -63,6 +63,41 @@ class Retainer(StrictModel):
     )
 
 
+#: The block each billing model needs (the others stay empty).
+BILLING_BLOCKS = {
+    "time_and_materials": "rate_card",
+    "fixed_fee": "fixed_amount",
+    "milestone": "milestones",
+    "retainer": "retainer",
+}
+_LISTS = ("rate_card", "milestones")
+
+
+def _billing_model_variants():
+    """JSON Schema of the rule "each billing model needs its own block and
+    no other" (and "a retainer needs start_date"): one variant per model."""
+    variants = []
+    for model, block in BILLING_BLOCKS.items():
+        properties = {"billing_model": {"const": model}}
+        for other in BILLING_BLOCKS.values():
+            if other == block:
+                properties[other] = (
+                    {"type": "array", "minItems": 1}
+                    if other in _LISTS
+                    else {"not": {"type": "null"}}
+                )
+            elif other in _LISTS:
+                properties[other] = {"type": ["array", "null"], "maxItems": 0}
+            else:
+                properties[other] = {"type": "null"}
+        required = ["billing_model", block]
+        if model == "retainer":
+            properties["start_date"] = {"type": "string"}
+            required.append("start_date")
+        variants.append({"properties": properties, "required": required})
+    return variants
+
+
 def _unique(values, what):
     seen = set()
     for value in values:
@@ -80,11 +115,23 @@ class _EngagementFields(StrictModel):
         default=1, description="Increases with every change of the engagement"
     )
     start_date: Day | None = None
-    end_date: Day | None = None
+    end_date: Day | None = Field(
+        default=None,
+        description="On or after start_date (not expressible in "
+        "JSON Schema; refused with 422 otherwise)",
+    )
     budget_hours: Hours | None = None
-    rate_card: list[RateCardLine] | None = Field(default=None, max_length=200)
+    rate_card: list[RateCardLine] | None = Field(
+        default=None,
+        max_length=200,
+        description="One line per role: roles are unique, compared without case",
+    )
     fixed_amount: NonNegativeAmount | None = None
-    milestones: list[MilestoneLine] | None = Field(default=None, max_length=500)
+    milestones: list[MilestoneLine] | None = Field(
+        default=None,
+        max_length=500,
+        description="External ids are unique, compared without case",
+    )
     retainer: Retainer | None = None
     project_manager_email: Email | None = None
     practice: text_type(64) | None = Field(
@@ -102,7 +149,14 @@ class _EngagementFields(StrictModel):
 
 
 class EngagementWon(_EngagementFields):
-    """Payload of ``engagement.won``: the whole engagement."""
+    """Payload of ``engagement.won``: the whole engagement.
+
+    Each billing model needs its own block and no other: ``rate_card`` (time
+    and materials), ``fixed_amount`` (fixed fee), ``milestones``, ``retainer``
+    (with ``start_date``). The JSON schema says so with one variant per model.
+    """
+
+    model_config = ConfigDict(json_schema_extra={"oneOf": _billing_model_variants()})
 
     name: Name
     customer: ExternalId | Customer = Field(

@@ -49,7 +49,11 @@ class TimesheetLine(StrictModel):
 
 
 class TimesheetApproved(StrictModel):
-    lines: list[TimesheetLine] = Field(min_length=1, max_length=MAX_LINES)
+    lines: list[TimesheetLine] = Field(
+        min_length=1,
+        max_length=MAX_LINES,
+        description="External ids of the lines are unique within the event",
+    )
 
     @model_validator(mode="after")
     def _unique_lines(self):
