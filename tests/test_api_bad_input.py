@@ -147,3 +147,20 @@ class TestBadInputIsRefused(ApiCase):
                 problem = self.assertProblem(response, 403, "invalid-signature")
                 self.assertIn("timestamp", problem["detail"])
                 self.assertEqual(self.count(), before)
+
+    def test_nul_in_the_system_code_or_an_endless_message_id_is_4xx(self):
+        before = self.count()
+        body = self.body('{"external_id":"R1","name":"n"}')
+        response = self.request("POST", "/pss/v1/ps%00a/events", body)
+        self.assertProblem(response, 401, "unauthorized")
+        response = self.request("GET", "/pss/v1/ps%00a/messages/1")
+        self.assertProblem(response, 401, "unauthorized")
+        response = self.request(
+            "GET", f"/pss/v1/{self.system.code}/messages/{'9' * 5000}"
+        )
+        self.assertEqual(response.status_code, 404, response.text)
+        response = self.request(
+            "GET", f"/pss/v1/{self.system.code}/messages/{'9' * 30}"
+        )
+        self.assertProblem(response, 404, "not-found")
+        self.assertEqual(self.count(), before)

@@ -209,11 +209,13 @@ def replaced(document, path, value):
 
 
 def latin1(value):
-    """Header bytes as an HTTP client sends them."""
+    """Header bytes as an HTTP client sends them (Latin-1 where it can; no
+    line breaks or leading blanks, which no client can send)."""
     try:
-        return value.encode("latin-1")
+        raw = value.encode("latin-1")
     except UnicodeEncodeError:
-        return value.encode("utf-8", "surrogatepass")
+        raw = value.encode("utf-8", "surrogatepass")
+    return raw.replace(b"\r", b"").replace(b"\n", b"").lstrip(b" \t")
 
 
 @tagged("post_install", "-at_install")
@@ -279,7 +281,7 @@ class TestApiProperties(TimesheetMixin, ProjectHttpCase):
         }
 
     # -- sending ------------------------------------------------------------
-    def send(self, body, headers=None, signature=None):
+    def send(self, body, headers=None, signature=None, system_code=None):
         creds = self.credentials(self.psa)
         all_headers = {
             "Authorization": f"Bearer {creds['api_key']}",
@@ -289,7 +291,7 @@ class TestApiProperties(TimesheetMixin, ProjectHttpCase):
         }
         all_headers.update(headers or {})
         response = self.opener.post(
-            f"{self.base_url()}/pss/v1/{self.psa.code}/events",
+            f"{self.base_url()}/pss/v1/{system_code or self.psa.code}/events",
             data=body,
             headers=all_headers,
             timeout=60,
@@ -329,7 +331,16 @@ class TestApiProperties(TimesheetMixin, ProjectHttpCase):
         """(body, headers, signature header or None)."""
         kind = draw(
             st.sampled_from(
-                ["mutated", "mutated", "mutated", "key", "json", "bytes", "headers"]
+                [
+                    "mutated",
+                    "mutated",
+                    "mutated",
+                    "key",
+                    "json",
+                    "bytes",
+                    "headers",
+                    "route",
+                ]
             )
         )
         headers = {}
@@ -364,8 +375,25 @@ class TestApiProperties(TimesheetMixin, ProjectHttpCase):
             body = dumps(event)
             creds = self.credentials(self.psa)
             now = int(time.time())
-            choice = draw(st.sampled_from(["content-type", "key", "signature"]))
-            if choice == "content-type":
+            choice = draw(st.sampled_from(["content-type", "key", "signature", "auth"]))
+            if kind == "route":
+                # No system has this code: 401 whatever it holds (%00,
+                # non-ASCII, 300 characters).
+                code = draw(
+                    st.one_of(
+                        st.sampled_from(["ps%00a", "%C3%A9", "x" * 300]),
+                        st.text(
+                            st.characters(codec="ascii", categories=["L", "N"]),
+                            min_size=1,
+                            max_size=70,
+                        ),
+                    )
+                )
+                headers["X-PSS-System-Code"] = code  # recorded for the report
+                choice = "route"
+            if choice == "auth":
+                headers["Authorization"] = latin1(draw(hostile_text))
+            elif choice == "content-type":
                 headers["Content-Type"] = draw(
                     st.sampled_from(
                         [
@@ -379,7 +407,7 @@ class TestApiProperties(TimesheetMixin, ProjectHttpCase):
                 )
             elif choice == "key":
                 headers["Idempotency-Key"] = latin1(draw(hostile_text))
-            else:
+            elif choice == "signature":
                 mac = compute(creds["signing_secret"], now, body)
                 arabic = str(now).translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
                 signature = latin1(
@@ -409,8 +437,9 @@ class TestApiProperties(TimesheetMixin, ProjectHttpCase):
     def _hostile_property(self, data):
         body, headers, signature = self.hostile_request(data.draw)
         note(f"body={body[:2000]!r} headers={headers!r} signature={signature!r}")
+        system_code = headers.pop("X-PSS-System-Code", None)
         before = self.count()
-        response = self.send(body, headers, signature)
+        response = self.send(body, headers, signature, system_code=system_code)
         status = response.status_code
         self._statuses[status] += 1
         self.assertLess(status, 500, response.text)

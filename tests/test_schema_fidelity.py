@@ -2,7 +2,8 @@
 
 Plain Python over the pydantic models of every addon: each string of a
 payload has a pattern (no NUL, no lone surrogate; a name also not blank),
-each integer an upper bound an Odoo column holds, each decimal its digits.
+each integer an upper bound (an Odoo column's for ids and versions), each
+decimal its digits.
 A field declared with a bare ``str``/``int``/``Decimal`` fails here.
 """
 
@@ -41,8 +42,10 @@ def loose_leaves(node, path="$"):
         return
     if kind == "string" and "pattern" not in node:
         yield f"{path}: string without pattern"
-    if kind == "integer" and node.get("maximum", MAX_INT + 1) > MAX_INT:
-        yield f"{path}: integer without a maximum an Odoo column holds"
+    if kind == "integer" and "maximum" not in node and "exclusiveMaximum" not in node:
+        yield f"{path}: integer without a maximum"
+    if kind == "integer" and node.get("maximum", 0) > MAX_INT:
+        yield f"{path}: integer past what an Odoo column holds"
     if kind == "number" and "exclusiveMaximum" not in node and "maximum" not in node:
         yield f"{path}: number without a maximum"
     for key, value in node.items():

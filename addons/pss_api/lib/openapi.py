@@ -13,6 +13,7 @@ import re
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from odoo.addons.pss_core.schemas.common import MAX_INT
 from odoo.addons.pss_core.schemas.envelope import MAX_BATCH_EVENTS, Envelope
 
 from .intake import MAX_BODY_BYTES
@@ -354,7 +355,8 @@ def build_openapi(events, version="1.0.0", server_url="/", title="PSS inbound AP
                         "name": "id",
                         "in": "path",
                         "required": True,
-                        "schema": {"type": "integer"},
+                        "description": "Any other segment answers 404",
+                        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_INT},
                     },
                 ],
                 "responses": {

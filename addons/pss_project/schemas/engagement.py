@@ -92,7 +92,7 @@ def _billing_model_variants():
                 properties[other] = {"type": "null"}
         required = ["billing_model", block]
         if model == "retainer":
-            properties["start_date"] = {"type": "string"}
+            properties["start_date"] = {"not": {"type": "null"}}
             required.append("start_date")
         variants.append({"properties": properties, "required": required})
     return variants
