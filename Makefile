@@ -1,8 +1,8 @@
-# make demo | make test | make bench | make lint   (see README.md)
+# make demo | make test | make fuzz | make bench | make lint   (see README.md)
 SHELL := /bin/bash
 PYTHON ?= python3
 
-.PHONY: test demo bench lint setup clean
+.PHONY: test fuzz demo bench lint setup clean
 
 setup:
 	bash setup/ensure_odoo.sh
@@ -11,6 +11,9 @@ setup:
 
 test:
 	bash setup/test.sh $(PYTEST_ARGS)
+
+fuzz:
+	bash setup/fuzz.sh $(PYTEST_ARGS)
 
 demo:
 	bash setup/demo.sh

@@ -17,11 +17,18 @@ if [[ $# -gt 0 ]]; then
 else
     paths=$(for p in $(cfg test_paths --sep " "); do ls -d $p 2>/dev/null || true; done)
 fi
+# The property-based API test (tests/test_api_fuzz.py) appends its figures here.
+export PSS_FUZZ_FIGURES="$ROOT/.pss/fuzz-figures.txt"
+rm -f "$PSS_FUZZ_FIGURES"
 set +e
 "$PYTHON" -m pytest -p no:cacheprovider --odoo-config="$CONF" --odoo-database="$DB" \
     --odoo-http -q -ra $paths "$@"
 rc=$?
 set -e
+if [[ -s "$PSS_FUZZ_FIGURES" ]]; then
+    echo "test.sh: figures of the property-based API test:"
+    cat "$PSS_FUZZ_FIGURES"
+fi
 if [[ $rc -eq 5 ]]; then
     echo "test.sh: pytest collected no test" >&2
 fi

@@ -106,6 +106,34 @@ class TestQueueOutbound(TransactionCase):
             (message.next_attempt_at - self.now).total_seconds(), 120
         )
 
+    def test_malformed_retry_after_is_treated_as_absent(self):
+        # Each answer is a 503 with a Retry-After no sender should send; the
+        # run goes on, the message retries on the system's own backoff (cap
+        # 100 s) and the message after it in the same run is delivered.
+        for value in ("1" * 5000, "\u00b9\u00b2", "-5", "soon"):
+            with self.subTest(value=value[:20]):
+                self.server.responses[:] = [(503, {"Retry-After": value})]
+                message = self.enqueue()
+                other = self.enqueue()
+                self.send()
+                self.assertEqual(
+                    (message.state, message.error_category), ("retrying", "transient")
+                )
+                wait = (message.next_attempt_at - self.now).total_seconds()
+                self.assertLessEqual(wait, self.system.retry_cap)
+                self.assertEqual(other.state, "done")
+
+    def test_retry_after_past_any_date_waits_at_most_a_day(self):
+        for value in ("9" * 20, "Fri, 31 Dec 9999 23:59:59 -2359"):
+            with self.subTest(value=value):
+                self.server.responses[:] = [(503, {"Retry-After": value})]
+                message = self.enqueue()
+                self.send()
+                self.assertEqual(message.state, "retrying")
+                wait = (message.next_attempt_at - self.now).total_seconds()
+                self.assertGreater(wait, self.system.retry_cap)
+                self.assertLessEqual(wait, 86400)
+
     def test_endpoint_down_then_up_loses_nothing(self):
         self.system.outbound_url = f"http://127.0.0.1:{free_port()}/down"
         messages = self.enqueue() | self.enqueue() | self.enqueue()

@@ -4,7 +4,7 @@
     "name": "PSS API: inbound HTTP events",
     "summary": "Signed, idempotent, validated HTTP intake of events from "
     "external systems into the pss sync queue, with health, metrics and OpenAPI",
-    "version": "17.0.1.0.0",
+    "version": "17.0.1.1.0",
     "category": "Services/Integrations",
     "website": "https://github.com/pss-odoo/pss",
     "author": "PSS contributors",

@@ -9,6 +9,7 @@ the request's transaction back and answers the problem document.
 import functools
 import json
 import logging
+import re
 import threading
 import time
 from datetime import timezone
@@ -22,6 +23,7 @@ from odoo.modules.module import get_manifest
 from odoo.tools import consteq, date_utils
 
 from odoo.addons.pss_core.lib.signature import SignatureError, verify
+from odoo.addons.pss_core.schemas.common import MAX_INT, text_problem
 
 from ..lib import intake
 from ..lib.credentials import hash_key, key_matches, split_key
@@ -38,6 +40,7 @@ DB_HEADER = "X-Odoo-Database"
 MAX_IDEMPOTENCY_KEY = 255
 ACCEPT_HISTOGRAM = "pss_api_accept_duration_seconds"
 _UNAUTHORIZED = "missing, unknown or revoked API key"
+_MESSAGE_ID = re.compile(r"[0-9]{1,10}")
 
 
 def pss_route(path, methods):
@@ -68,6 +71,15 @@ def _safe(text, limit=64):
     return repr(str(text)[:limit])
 
 
+def _message_id(text):
+    """The message id of a URL segment: 1 to 10 ASCII digits within the id
+    column's range, else None (no such message)."""
+    if not _MESSAGE_ID.fullmatch(text or ""):
+        return None
+    number = int(text)
+    return number if 0 < number <= MAX_INT else None
+
+
 @functools.lru_cache(maxsize=16)
 def _openapi_bytes(events, version):
     return json.dumps(build_openapi(events, version=version), indent=1).encode()
@@ -81,7 +93,9 @@ class PssApiController(http.Controller):
     def pss_post_events(self, system_code, **params):
         return self._pss_serve("events", self._pss_post_events, system_code)
 
-    @pss_route(f"{API}/<string:system_code>/messages/<int:message_id>", ["GET"])
+    # <string:...>, not <int:...>: werkzeug's int converter raises (a 500)
+    # on more than 4,300 digits; the id is read by _message_id.
+    @pss_route(f"{API}/<string:system_code>/messages/<string:message_id>", ["GET"])
     def pss_get_message(self, system_code, message_id, **params):
         return self._pss_serve(
             "message", self._pss_get_message, system_code, message_id
@@ -228,7 +242,8 @@ class PssApiController(http.Controller):
             self._pss_refuse(401, "missing_key", system_code, _UNAUTHORIZED)
         prefix = split_key(key)
         info = None
-        if len(system_code) <= 64:
+        # A code PostgreSQL cannot compare (NUL) or too long is unknown.
+        if len(system_code) <= 64 and text_problem(system_code) is None:
             info = request.env["pss.system.credential"]._pss_auth_lookup(
                 system_code, prefix
             )
@@ -406,17 +421,22 @@ class PssApiController(http.Controller):
         # As the technical user: record rules apply (own system, own
         # companies); the system filter also separates two systems that
         # share a technical user.
-        message = request.env["pss.message"].search(
-            [
-                ("id", "=", message_id),
-                ("system_id", "=", system.id),
-                ("direction", "=", "in"),
-            ],
-            limit=1,
-        )
+        message = request.env["pss.message"]
+        number = _message_id(message_id)
+        if number:
+            message = message.search(
+                [
+                    ("id", "=", number),
+                    ("system_id", "=", system.id),
+                    ("direction", "=", "in"),
+                ],
+                limit=1,
+            )
         if not message:
             raise ApiProblem(
-                404, "not-found", f"system {system_code!r} has no message {message_id}"
+                404,
+                "not-found",
+                f"system {system_code!r} has no message {_safe(message_id, 20)}",
             )
         document = request.env["pss.api.intake"]._pss_status(message, system)
         document["status_url"] = self._pss_status_urls(system_code)(message.id)
@@ -646,7 +666,7 @@ class PssApiController(http.Controller):
     def _pss_json(self, status, data, headers=None):
         body = json.dumps(
             data, ensure_ascii=False, default=date_utils.json_default
-        ).encode()
+        ).encode("utf-8", "backslashreplace")
         response_headers = [
             ("Content-Type", "application/json; charset=utf-8"),
             ("Content-Length", str(len(body))),

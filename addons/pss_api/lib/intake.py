@@ -6,7 +6,9 @@ Order of the checks (each raises an :class:`~.problem.ApiProblem`):
    single byte of the body is read (413);
 2. :func:`check_content_type` (415);
 3. :func:`check_body_length` - the real length of what was read (413);
-4. :func:`parse_json` (400);
+4. :func:`parse_json` (400 for what is not JSON; 422 with the path of every
+   value that no field could hold: text with NUL or a lone surrogate, an
+   integer past 4,300 digits, a number that overflows to infinity);
 5. :func:`split_document` - one envelope or ``{"events": [...]}`` (422, 413);
 6. :func:`validate_envelope` - per event, errors collected, not raised.
 
@@ -14,10 +16,13 @@ Plain Python, tested without a database.
 """
 
 import json
+import math
+import re
 from datetime import timezone
 
 from pydantic import ValidationError
 
+from odoo.addons.pss_core.schemas.common import text_problem
 from odoo.addons.pss_core.schemas.envelope import MAX_BATCH_EVENTS, Envelope
 
 from .jsonpath import join_path, pydantic_details
@@ -29,6 +34,7 @@ __all__ = [
     "check_body_length",
     "check_content_type",
     "check_declared_length",
+    "check_values",
     "key_conflicts",
     "naive_utc",
     "parse_json",
@@ -39,6 +45,12 @@ __all__ = [
 #: Largest accepted body: 5 MiB (pss_client stays under 5,000,000 bytes).
 MAX_BODY_BYTES = 5 * 1024 * 1024
 _JSON_MEDIA_TYPES = ("application/json",)
+#: Longest integer literal read (Python refuses to convert past 4,300 digits,
+#: and no field holds more than 18): longer ones are refused with their path.
+MAX_NUMBER_DIGITS = 100
+# A JSON escape that decodes to NUL or to a surrogate: only a body holding
+# one needs its strings walked (raw NUL and raw surrogates are not JSON).
+_SUSPECT_ESCAPE = re.compile(r"\\u(0000|[dD][89a-fA-F][0-9a-fA-F]{2})")
 
 
 def _too_large(detail):
@@ -81,15 +93,101 @@ def _refuse_constant(name):
     raise ValueError(f"{name} is not valid JSON")
 
 
+class _BadNumber(str):
+    """A number literal no field can hold, kept as text until its path is
+    known (:func:`check_values`)."""
+
+    __slots__ = ()
+
+
+def _parse_int(literal):
+    if len(literal) > MAX_NUMBER_DIGITS:
+        return _BadNumber(f"a number of {len(literal)} digits is too long")
+    return int(literal)
+
+
+def _parse_float(literal):
+    if len(literal) > MAX_NUMBER_DIGITS:
+        return _BadNumber(f"a number of {len(literal)} characters is too long")
+    value = float(literal)
+    if not math.isfinite(value):
+        return _BadNumber("the number is out of range")
+    return value
+
+
+def _bad_value(value):
+    if isinstance(value, _BadNumber):
+        return str(value)
+    if isinstance(value, str):
+        return text_problem(value)
+    return None
+
+
+def check_values(document, strings=True):
+    """[{path, message}] of every value of ``document`` that no field can
+    hold: marked numbers, and (when ``strings``) text with NUL or a lone
+    surrogate, in values and in keys. Iterative: depth is bounded by the
+    JSON parser only."""
+    errors = []
+    stack = [("", document)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, dict):
+            items = []
+            for key, value in node.items():
+                child = join_path(path, key)
+                problem = strings and text_problem(key)
+                if problem:
+                    errors.append({"path": child, "message": f"field name: {problem}"})
+                items.append((child, value))
+            stack.extend(reversed(items))
+        elif isinstance(node, list):
+            stack.extend(
+                (f"{path}[{index}]", value)
+                for index, value in reversed(list(enumerate(node)))
+            )
+        elif isinstance(node, _BadNumber) or (strings and isinstance(node, str)):
+            problem = _bad_value(node)
+            if problem:
+                errors.append({"path": path, "message": problem})
+    return errors
+
+
 def parse_json(body):
-    """Decode a UTF-8 JSON body; 400 for anything that is not strict JSON."""
+    """Decode a UTF-8 JSON body.
+
+    400 for anything that is not strict JSON; 422 (with the path of each)
+    for values that no field could hold: text with NUL or a lone surrogate
+    (PostgreSQL cannot store them), integers of more than
+    ``MAX_NUMBER_DIGITS`` digits (Python refuses to read past 4,300) and
+    numbers that overflow to infinity.
+    """
     if not body:
         raise ApiProblem(400, "malformed-request", "the request body is empty")
     try:
         text = body.decode("utf-8")
         if text.startswith("\ufeff"):
             raise ValueError("a byte order mark is not allowed")
-        return json.loads(text, parse_constant=_refuse_constant)
+        numbers = []
+
+        def parse_int(literal):
+            value = _parse_int(literal)
+            if isinstance(value, _BadNumber):
+                numbers.append(value)
+            return value
+
+        def parse_float(literal):
+            value = _parse_float(literal)
+            if isinstance(value, _BadNumber):
+                numbers.append(value)
+            return value
+
+        document = json.loads(
+            text,
+            parse_constant=_refuse_constant,
+            parse_int=parse_int,
+            parse_float=parse_float,
+        )
     except UnicodeDecodeError as exc:
         raise ApiProblem(
             400, "malformed-request", f"the body is not UTF-8: {exc.reason}"
@@ -102,6 +200,17 @@ def parse_json(body):
         raise ApiProblem(
             400, "malformed-request", f"the body is not valid JSON: {exc}"
         ) from exc
+    strings = bool(_SUSPECT_ESCAPE.search(text))
+    if numbers or strings:
+        errors = check_values(document, strings=strings)
+        if errors:
+            raise ApiProblem(
+                422,
+                "validation-failed",
+                "the body holds values that cannot be stored; nothing was stored",
+                errors=errors,
+            )
+    return document
 
 
 def split_document(document, max_events=MAX_BATCH_EVENTS):

@@ -1,10 +1,20 @@
 """JSON paths of field errors: ``events[2].data.lines[3].hours``.
 
 A path is built from a prefix and pydantic's ``loc`` tuple: integers become
-``[i]``, names become ``.name``. Plain Python, tested without a database.
+``[i]``, names become ``.name``; a name's control characters and lone
+surrogates are written as JSON escapes (``data.na\\u0000me``) so that a path
+can always be shown and encoded. Plain Python, tested without a database.
 """
 
+import re
+
 __all__ = ["join_path", "prefix_details", "pydantic_details"]
+
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
+
+
+def _escape(match):
+    return f"\\u{ord(match.group()):04x}"
 
 
 def join_path(prefix, *parts):
@@ -16,7 +26,8 @@ def join_path(prefix, *parts):
         elif part in (None, ""):
             continue
         else:
-            path = f"{path}.{part}" if path else str(part)
+            name = _UNPRINTABLE.sub(_escape, str(part))
+            path = f"{path}.{name}" if path else name
     return path
 
 

@@ -13,6 +13,7 @@ import re
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from odoo.addons.pss_core.schemas.common import MAX_INT
 from odoo.addons.pss_core.schemas.envelope import MAX_BATCH_EVENTS, Envelope
 
 from .intake import MAX_BODY_BYTES
@@ -23,7 +24,7 @@ __all__ = ["ERROR_STATUSES", "build_openapi", "event_schema_name"]
 REF = "#/components/schemas/{model}"
 # The errors each route can answer (health and metrics are not signed).
 ERROR_STATUSES = {
-    "events": (400, 401, 403, 405, 413, 415, 422, 429, 500, 503),
+    "events": (400, 401, 403, 405, 411, 413, 415, 422, 429, 500, 503),
     "message": (401, 403, 404, 405, 429, 500, 503),
     "public": (404, 405, 500, 503),
 }
@@ -33,12 +34,15 @@ _DESCRIPTIONS = {
     403: "Bad signature, or an entity outside the system's companies.",
     404: "Unknown route, or a message of another system.",
     405: "Method not allowed on this route.",
+    411: "No Content-Length header (a chunked body is not accepted).",
     413: "Body over 5 MiB or more than 500 events.",
     415: "Content-Type is not application/json.",
-    422: "Schema or semantic errors (every field error is listed), or an "
+    422: "Schema or semantic errors (every field error is listed, with its "
+    "JSON path), values no field can hold (text with a NUL character or a "
+    "lone surrogate, numbers of more than 100 digits or out of range), or an "
     "idempotency key reused with another payload.",
     429: "Rate limit of the system exceeded: retry after Retry-After seconds.",
-    500: "Internal error (never caused by the request's content).",
+    500: "Internal error (a bug: never caused by the request's content).",
     503: "Database unavailable or too busy: retry later.",
 }
 
@@ -351,7 +355,8 @@ def build_openapi(events, version="1.0.0", server_url="/", title="PSS inbound AP
                         "name": "id",
                         "in": "path",
                         "required": True,
-                        "schema": {"type": "integer"},
+                        "description": "Any other segment answers 404",
+                        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_INT},
                     },
                 ],
                 "responses": {

@@ -93,7 +93,11 @@ class ApiProblem(HTTPException):
         )
 
     def body(self):
-        return json.dumps(self.document, ensure_ascii=False).encode()
+        # backslashreplace: a lone surrogate quoted from the request becomes
+        # the JSON escape it came as, never an encoding error (a 500).
+        return json.dumps(self.document, ensure_ascii=False).encode(
+            "utf-8", "backslashreplace"
+        )
 
     def get_response(self, environ=None, scope=None):
         body = self.body()

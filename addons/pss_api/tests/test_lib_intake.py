@@ -126,3 +126,39 @@ def test_key_conflicts():
     ]
     assert key_conflicts(items) == {3: 0, 4: 1}
     assert key_conflicts([]) == {}
+
+
+def problem_of(body):
+    with pytest.raises(ApiProblem) as caught:
+        parse_json(body)
+    return caught.value
+
+
+@pytest.mark.parametrize(
+    ("body", "paths"),
+    [
+        # Text PostgreSQL cannot store, in values and in names.
+        (rb'{"a":"x\u0000y"}', ["a"]),
+        (rb'{"a":["ok","\ud800"]}', ["a[1]"]),
+        (rb'{"a":{"b\u0000":1}}', ["a.b\\u0000"]),
+        (rb'{"events":[{"id":"e\uDFFF"}]}', ["events[0].id"]),
+        # Integers past Python's string limit (json.loads would raise) and
+        # numbers that overflow to infinity.
+        (b'{"v":' + b"9" * 5000 + b"}", ["v"]),
+        (b'{"v":[1,-' + b"9" * 200 + b"]}", ["v[1]"]),
+        (b'{"v":1e400}', ["v"]),
+        (b'{"v":' + b"9" * 5000 + b".5}", ["v"]),
+    ],
+)
+def test_parse_json_refuses_values_no_field_can_hold_with_their_paths(body, paths):
+    problem = problem_of(body)
+    assert (problem.code, problem.slug) == (422, "validation-failed")
+    assert sorted(e["path"] for e in problem.errors) == paths
+    problem.body()  # encodes: a quoted surrogate is no 500
+
+
+def test_parse_json_keeps_an_escaped_backslash_and_long_decimals():
+    assert parse_json(rb'{"a":"\\u0000"}') == {"a": "\\u0000"}
+    assert parse_json(b'{"a":12345678901234567890.25}') == {
+        "a": 12345678901234567890.25
+    }

@@ -67,3 +67,9 @@ def test_prefix_details_of_handler_errors():
         {"path": "events[4]", "message": "whole event"},
     ]
     assert prefix_details(details, "")[0]["path"] == "data.lines[3].hours"
+
+
+def test_names_with_control_characters_or_surrogates_are_escaped():
+    assert join_path("data", "na\x00me") == "data.na\\u0000me"
+    assert join_path("", "\udfff", 2) == "\\udfff[2]"
+    assert join_path("a", "é ok") == "a.é ok"

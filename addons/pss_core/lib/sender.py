@@ -8,6 +8,8 @@ counts them towards the receiver's circuit (see :mod:`.delivery`).
 
 import email.utils
 import json
+import math
+import re
 import time
 
 import requests
@@ -19,23 +21,33 @@ __all__ = ["parse_retry_after", "send_event"]
 
 RETRYABLE_STATUS = {408, 425, 429}
 MAX_ERROR_BODY = 2000
+#: Longest wait a receiver may ask for (a day): a larger Retry-After is
+#: honoured up to this, so that no answer can push a retry out of range.
+MAX_RETRY_AFTER = 86400
+# delta-seconds are ASCII digits (RFC 9110); str.isdigit() would also take
+# Arabic-Indic or superscript digits, and int() refuses past 4,300 digits.
+_DELTA_SECONDS = re.compile(r"[0-9]{1,20}")
 
 
 def parse_retry_after(value, now=None):
-    """Seconds from a Retry-After header (delta-seconds or HTTP date)."""
-    if not value:
+    """Seconds from a Retry-After header (delta-seconds or HTTP date), at most
+    ``MAX_RETRY_AFTER``; ``None`` when absent or malformed (a malformed value
+    is treated as absent: the system's own backoff applies)."""
+    if not value or not isinstance(value, str):
         return None
     value = value.strip()
-    if value.isdigit():
-        return int(value)
+    if _DELTA_SECONDS.fullmatch(value):
+        return min(int(value), MAX_RETRY_AFTER)
+    if len(value) > 64 or not value.isascii():
+        return None
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        seconds = when.timestamp() - (time.time() if now is None else now)
+    except (TypeError, ValueError, OverflowError, IndexError, AttributeError):
         return None
-    if when is None:
+    if not math.isfinite(seconds):
         return None
-    now = time.time() if now is None else now
-    return max(0, int(when.timestamp() - now))
+    return int(min(max(0.0, seconds), MAX_RETRY_AFTER))
 
 
 def send_event(

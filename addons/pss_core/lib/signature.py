@@ -9,11 +9,16 @@ direction, are refused so that a captured request cannot be replayed later.
 
 import hashlib
 import hmac
+import re
 import time
 
 __all__ = ["SignatureError", "compute", "sign", "verify"]
 
 DEFAULT_TOLERANCE = 300
+# Unix seconds in ASCII digits only: str.isdigit() and int() also take
+# Arabic-Indic or superscript digits, and int() refuses past 4,300 digits.
+# Twelve digits reach the year 33658, far past any tolerance window.
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")
 
 
 class SignatureError(ValueError):
@@ -55,8 +60,11 @@ def parse(header):
         if not sep:
             raise SignatureError("malformed", "signature header is malformed")
         if key == "t":
-            if not value.isdigit():
-                raise SignatureError("malformed", "signature timestamp is not a number")
+            if not _TIMESTAMP.fullmatch(value):
+                raise SignatureError(
+                    "malformed",
+                    "signature timestamp is not a number of 1 to 12 ASCII digits",
+                )
             timestamp = int(value)
         elif key == "v1":
             signatures.append(value.lower())

@@ -1,5 +1,6 @@
 """Envelope, shared field types and sensitive masking, without a database."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -14,7 +15,18 @@ from odoo.addons.pss_core.lib.masking import (
     sensitive_values,
 )
 from odoo.addons.pss_core.schemas import Envelope
-from odoo.addons.pss_core.schemas.common import Amount, CurrencyCode, Rate, StrictModel
+from odoo.addons.pss_core.schemas.common import (
+    Amount,
+    CurrencyCode,
+    Day,
+    Name,
+    Rate,
+    StrictModel,
+    Text,
+    Timestamp,
+    Version,
+    text_problem,
+)
 
 ENVELOPE = {
     "id": "evt_1",
@@ -115,3 +127,84 @@ def test_sensitive_values_are_taken_out_of_texts():
     ]
     assert mask_text("nothing to hide", set()) == "nothing to hide"
     assert sensitive_values({"name": "Ada", "iban": None}, paths) == set()
+
+
+class Texts(StrictModel):
+    name: Name
+    note: Text | None = None
+    version: Version = 1
+    day: Day | None = None
+    at: Timestamp | None = None
+
+
+@pytest.mark.parametrize(
+    ("values", "field"),
+    [
+        ({"name": "a\x00b"}, "name"),
+        ({"name": "n", "note": "\x00"}, "note"),
+        ({"name": "n", "note": "x\ud800"}, "note"),
+        ({"name": "   "}, "name"),
+        ({"name": "n", "version": 2**31}, "version"),
+        ({"name": "n", "version": 10**30}, "version"),
+        ({"name": "n", "day": "0001-01-01"}, "day"),
+        ({"name": "n", "day": "9999-12-31"}, "day"),
+        ({"name": "n", "at": "9999-12-31T23:00:00-05:00"}, "at"),
+        ({"name": "n", "at": "1000-01-01T00:30:00+01:00"}, "at"),
+    ],
+)
+def test_shared_types_refuse_what_the_database_cannot_hold(values, field):
+    with pytest.raises(ValidationError) as info:
+        Texts.model_validate(values)
+    assert [e["loc"][0] for e in info.value.errors()] == [field]
+
+
+def test_shared_types_accept_their_range():
+    value = Texts.model_validate(
+        {
+            "name": " Ada ",
+            "note": "",
+            "version": 2**31 - 1,
+            "day": "9998-12-31",
+            "at": "2026-11-20T10:00:00+01:00",
+        }
+    )
+    assert value.name == "Ada" and value.version == 2**31 - 1
+    assert text_problem("fine é ✓") is None
+    assert "NUL" in text_problem("a\x00")
+
+
+def test_schema_of_a_text_says_what_it_refuses():
+    schema = Texts.model_json_schema()["properties"]
+    assert schema["name"]["minLength"] == 1
+    assert re.fullmatch(schema["name"]["pattern"], "Ada")
+    # Lone surrogates are refused by validation; the description says so.
+    for bad in ("   ", "a\x00", " \x00 "):
+        assert not re.search(schema["name"]["pattern"], bad)
+    assert "surrogate" in schema["name"]["description"]
+    assert schema["version"]["maximum"] == 2**31 - 1
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [
+        ("12.50", True),
+        ("-0.01", True),
+        ("9999999999999999.99", True),
+        ("12.505", False),
+        ("99999999999999999", False),
+        (12, True),
+        (10**16, False),
+    ],
+)
+def test_amount_schema_and_validation_agree(value, ok):
+    schema = Money.model_json_schema()["properties"]["amount"]["anyOf"]
+    text, number = schema
+    if isinstance(value, str):
+        assert bool(re.fullmatch(text["pattern"], value)) is ok
+    else:
+        assert (value < number["exclusiveMaximum"]) is ok
+    if ok:
+        Money(amount=value)
+    else:
+        with pytest.raises(ValidationError):
+            Money(amount=value)

@@ -7,6 +7,9 @@ from odoo.addons.pss_core.lib.signature import SignatureError, compute, sign, ve
 SECRET = "whsec_test"
 BODY = b'{"id":"evt_1","type":"test.record"}'
 NOW = 1_800_000_000
+ARABIC_INDIC = str.maketrans(
+    "0123456789", "\u0660\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\u0669"
+)
 
 
 def test_round_trip():
@@ -39,6 +42,15 @@ def test_known_vector():
         (f"t={NOW - 301},v1={compute(SECRET, NOW - 301, BODY)}", "stale"),
         (f"t={NOW + 301},v1={compute(SECRET, NOW + 301, BODY)}", "future"),
         (f"t={NOW},v1=\u00e9{'0' * 63}", "mismatch"),
+        # Timestamps of digits that are not ASCII: isdigit() and int() take
+        # Arabic-Indic digits, isdigit() takes superscripts that int() refuses.
+        (f"t={str(NOW).translate(ARABIC_INDIC)},v1={'0' * 64}", "malformed"),
+        (f"t=\u00b9\u00b2,v1={'0' * 64}", "malformed"),
+        # Thousands of digits: int() refuses past 4,300; a padded "now" too.
+        (f"t={'1' * 5000},v1={'0' * 64}", "malformed"),
+        (f"t={'0' * 4990}{NOW},v1={compute(SECRET, NOW, BODY)}", "malformed"),
+        (f"t=+{NOW},v1={compute(SECRET, NOW, BODY)}", "malformed"),
+        (f"t= {NOW} ,v1={compute(SECRET, NOW, BODY)}", "malformed"),
     ],
 )
 def test_rejections(header, reason):

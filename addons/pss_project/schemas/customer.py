@@ -1,25 +1,20 @@
 """customer.upserted: a customer (company or contact) of the sender."""
 
-from typing import Annotated
-
-from pydantic import Field, StringConstraints
+from pydantic import Field
 
 from odoo.addons.pss_core.schemas.common import (
     CountryCode,
     CurrencyCode,
+    Email,
     ExternalId,
+    Name,
+    ShortText,
     StrictModel,
+    text_type,
 )
 
 __all__ = ["Customer", "CustomerUpserted", "Email"]
 
-Email = Annotated[
-    str,
-    StringConstraints(
-        pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254, strip_whitespace=True
-    ),
-]
-ShortText = Annotated[str, StringConstraints(max_length=128, strip_whitespace=True)]
 # Personal and financial values: masked for everyone but pss Managers in the
 # console, chatter, logs, error texts and the API's status answers.
 SENSITIVE = {"sensitive": True}
@@ -32,7 +27,7 @@ class Customer(StrictModel):
     """
 
     external_id: ExternalId = Field(description="The sender's id of the customer")
-    name: str = Field(min_length=1, max_length=256)
+    name: Name
     is_company: bool = True
     vat: ShortText | None = Field(
         default=None,
@@ -41,9 +36,9 @@ class Customer(StrictModel):
     )
     email: Email | None = Field(default=None, json_schema_extra=SENSITIVE)
     phone: ShortText | None = Field(default=None, json_schema_extra=SENSITIVE)
-    street: str | None = Field(default=None, max_length=256)
+    street: text_type(256) | None = None
     city: ShortText | None = None
-    zip: Annotated[str, StringConstraints(max_length=24)] | None = None
+    zip: text_type(24) | None = None
     country: CountryCode | None = Field(default=None, description="ISO 3166-1 alpha-2")
     currency: CurrencyCode | None = Field(
         default=None,

@@ -1,20 +1,25 @@
 """engagement.won / engagement.amended: a deal won or a statement of work."""
 
-from datetime import date
-from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from odoo.addons.pss_core.schemas.common import (
-    Amount,
     CurrencyCode,
+    Day,
+    Email,
     ExternalId,
-    Rate,
+    Name,
+    NonNegativeAmount,
+    NonNegativeRate,
+    PositiveAmount,
     StrictModel,
+    Version,
+    decimal_type,
+    text_type,
 )
 
-from .customer import Customer, Email
+from .customer import Customer
 
 __all__ = [
     "BILLING_MODELS",
@@ -28,16 +33,16 @@ __all__ = [
 
 BILLING_MODELS = ("time_and_materials", "fixed_fee", "milestone", "retainer")
 BillingModel = Literal["time_and_materials", "fixed_fee", "milestone", "retainer"]
-Role = Annotated[str, StringConstraints(min_length=1, max_length=64)]
-Tag = Annotated[str, StringConstraints(min_length=1, max_length=64)]
-Hours = Annotated[
-    Decimal, Field(ge=0, max_digits=12, decimal_places=2, allow_inf_nan=False)
-]
+Role = text_type(64, min_length=1)
+Tag = text_type(64, min_length=1)
+Hours = decimal_type(2, max_digits=12, ge=0)
 
 
 class RateCardLine(StrictModel):
     role: Role = Field(description="Role code, e.g. senior_consultant")
-    unit_price: Rate = Field(ge=0, description="Price per hour, engagement currency")
+    unit_price: NonNegativeRate = Field(
+        description="Price per hour, engagement currency"
+    )
     hours: Hours | None = Field(
         default=None, description="Estimated hours (ordered quantity), optional"
     )
@@ -45,17 +50,52 @@ class RateCardLine(StrictModel):
 
 class MilestoneLine(StrictModel):
     external_id: ExternalId
-    name: str = Field(min_length=1, max_length=256)
-    amount: Amount = Field(ge=0)
-    due_date: date | None = None
+    name: Name
+    amount: NonNegativeAmount
+    due_date: Day | None = None
 
 
 class Retainer(StrictModel):
-    amount: Amount = Field(gt=0, description="Amount per period")
+    amount: PositiveAmount = Field(description="Amount per period")
     period: Literal["month"] = "month"
     hours_cap: Hours | None = Field(
         default=None, description="Hours included per period (stored for billing)"
     )
+
+
+#: The block each billing model needs (the others stay empty).
+BILLING_BLOCKS = {
+    "time_and_materials": "rate_card",
+    "fixed_fee": "fixed_amount",
+    "milestone": "milestones",
+    "retainer": "retainer",
+}
+_LISTS = ("rate_card", "milestones")
+
+
+def _billing_model_variants():
+    """JSON Schema of the rule "each billing model needs its own block and
+    no other" (and "a retainer needs start_date"): one variant per model."""
+    variants = []
+    for model, block in BILLING_BLOCKS.items():
+        properties = {"billing_model": {"const": model}}
+        for other in BILLING_BLOCKS.values():
+            if other == block:
+                properties[other] = (
+                    {"type": "array", "minItems": 1}
+                    if other in _LISTS
+                    else {"not": {"type": "null"}}
+                )
+            elif other in _LISTS:
+                properties[other] = {"type": ["array", "null"], "maxItems": 0}
+            else:
+                properties[other] = {"type": "null"}
+        required = ["billing_model", block]
+        if model == "retainer":
+            properties["start_date"] = {"not": {"type": "null"}}
+            required.append("start_date")
+        variants.append({"properties": properties, "required": required})
+    return variants
 
 
 def _unique(values, what):
@@ -71,18 +111,30 @@ class _EngagementFields(StrictModel):
     """Fields shared by engagement.won and engagement.amended."""
 
     external_id: ExternalId = Field(description="The sender's id of the engagement")
-    version: int = Field(
-        default=1, ge=1, description="Increases with every change of the engagement"
+    version: Version = Field(
+        default=1, description="Increases with every change of the engagement"
     )
-    start_date: date | None = None
-    end_date: date | None = None
+    start_date: Day | None = None
+    end_date: Day | None = Field(
+        default=None,
+        description="On or after start_date (not expressible in "
+        "JSON Schema; refused with 422 otherwise)",
+    )
     budget_hours: Hours | None = None
-    rate_card: list[RateCardLine] | None = Field(default=None, max_length=200)
-    fixed_amount: Amount | None = Field(default=None, ge=0)
-    milestones: list[MilestoneLine] | None = Field(default=None, max_length=500)
+    rate_card: list[RateCardLine] | None = Field(
+        default=None,
+        max_length=200,
+        description="One line per role: roles are unique, compared without case",
+    )
+    fixed_amount: NonNegativeAmount | None = None
+    milestones: list[MilestoneLine] | None = Field(
+        default=None,
+        max_length=500,
+        description="External ids are unique, compared without case",
+    )
     retainer: Retainer | None = None
     project_manager_email: Email | None = None
-    practice: Annotated[str, StringConstraints(max_length=64)] | None = Field(
+    practice: text_type(64) | None = Field(
         default=None, description="Service line / practice"
     )
     tags: list[Tag] | None = Field(default=None, max_length=50)
@@ -97,9 +149,16 @@ class _EngagementFields(StrictModel):
 
 
 class EngagementWon(_EngagementFields):
-    """Payload of ``engagement.won``: the whole engagement."""
+    """Payload of ``engagement.won``: the whole engagement.
 
-    name: str = Field(min_length=1, max_length=256)
+    Each billing model needs its own block and no other: ``rate_card`` (time
+    and materials), ``fixed_amount`` (fixed fee), ``milestones``, ``retainer``
+    (with ``start_date``). The JSON schema says so with one variant per model.
+    """
+
+    model_config = ConfigDict(json_schema_extra={"oneOf": _billing_model_variants()})
+
+    name: Name
     customer: ExternalId | Customer = Field(
         description="External id of a known customer, or the customer inline"
     )
@@ -139,12 +198,12 @@ class EngagementAmended(_EngagementFields):
     ``milestones`` adds or updates milestones by external id.
     """
 
-    version: int = Field(ge=1, description="Must be newer than the applied version")
-    effective_date: date | None = Field(
+    version: Version = Field(description="Must be newer than the applied version")
+    effective_date: Day | None = Field(
         default=None,
         description="First day the new rates / retainer amount apply",
     )
-    name: str | None = Field(default=None, min_length=1, max_length=256)
+    name: Name | None = None
     customer: ExternalId | Customer | None = None
     billing_model: BillingModel | None = None
     currency: CurrencyCode | None = None

@@ -1,10 +1,13 @@
 """milestone.reached: a milestone of an engagement was delivered."""
 
-from datetime import date
-
 from pydantic import Field
 
-from odoo.addons.pss_core.schemas.common import ExternalId, StrictModel
+from odoo.addons.pss_core.schemas.common import (
+    Day,
+    ExternalId,
+    StrictModel,
+    text_type,
+)
 
 __all__ = ["MilestoneReached"]
 
@@ -12,7 +15,7 @@ __all__ = ["MilestoneReached"]
 class MilestoneReached(StrictModel):
     engagement_external_id: ExternalId
     milestone_external_id: ExternalId
-    reached_on: date
-    accepted_by: str | None = Field(
-        default=None, max_length=256, description="Who accepted it at the customer"
+    reached_on: Day
+    accepted_by: text_type(256) | None = Field(
+        default=None, description="Who accepted it at the customer"
     )

@@ -2,19 +2,25 @@
 
 from pydantic import Field
 
-from odoo.addons.pss_core.schemas.common import ExternalId, StrictModel
+from odoo.addons.pss_core.schemas.common import (
+    Count,
+    ExternalId,
+    StrictModel,
+    Text,
+    Version,
+)
 
 __all__ = ["ProjectCreated"]
 
 
 class ProjectCreated(StrictModel):
     engagement_external_id: ExternalId
-    version: int = Field(ge=1)
-    project_id: int
-    project_name: str
-    sale_order_id: int
-    sale_order_name: str
-    analytic_account_id: int
-    analytic_account: str = Field(description="Analytic account code (or name)")
-    customer_id: int
+    version: Version
+    project_id: Count
+    project_name: Text
+    sale_order_id: Count
+    sale_order_name: Text
+    analytic_account_id: Count
+    analytic_account: Text = Field(description="Analytic account code (or name)")
+    customer_id: Count
     customer_external_id: ExternalId

@@ -1,16 +1,16 @@
 """expense.approved: one approved expense of a resource."""
 
-from datetime import date
-from typing import Annotated
-
-from pydantic import Field, StringConstraints
+from pydantic import Field
 
 from odoo.addons.pss_core.schemas.common import (
-    Amount,
     CurrencyCode,
+    DateTime,
+    Day,
     ExternalId,
+    PositiveAmount,
     StrictModel,
-    UtcDatetime,
+    Text,
+    text_type,
 )
 
 __all__ = ["ExpenseApproved"]
@@ -20,17 +20,17 @@ class ExpenseApproved(StrictModel):
     external_id: ExternalId
     resource_external_id: ExternalId
     engagement_external_id: ExternalId | None = None
-    date: date
-    amount: Amount = Field(gt=0)
+    date: Day
+    amount: PositiveAmount
     currency: CurrencyCode
-    category: Annotated[str, StringConstraints(min_length=1, max_length=64)] = Field(
+    category: text_type(64, min_length=1) = Field(
         description="Expense category (value map kind expense_category)"
     )
-    description: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    description: Text | None = None
     billable: bool = False
-    approved_by: Annotated[str, StringConstraints(max_length=256)] | None = None
-    approved_at: UtcDatetime | None = None
+    approved_by: text_type(256) | None = None
+    approved_at: DateTime | None = None
     # A link to the receipt may open a personal document to whoever holds it.
-    receipt_url: Annotated[str, StringConstraints(max_length=2000)] | None = Field(
+    receipt_url: Text | None = Field(
         default=None, json_schema_extra={"sensitive": True}
     )

@@ -1,23 +1,23 @@
 """resource.upserted: a person of an entity (employee or contractor)."""
 
-from datetime import date
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import Field
 
 from odoo.addons.pss_core.schemas.common import (
     CurrencyCode,
+    Day,
+    Email,
     ExternalId,
-    Rate,
+    Name,
+    NonNegativeRate,
     StrictModel,
+    text_type,
 )
 
 __all__ = ["HourlyCost", "ResourceUpserted"]
 
-Email = Annotated[
-    str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)
-]
-Short = Annotated[str, StringConstraints(min_length=1, max_length=128)]
+Short = text_type(128, min_length=1)
 
 
 # Personal and financial values: masked for everyone but pss Managers in the
@@ -26,16 +26,16 @@ SENSITIVE = {"sensitive": True}
 
 
 class HourlyCost(StrictModel):
-    amount: Rate = Field(
-        ge=0, description="Cost of one hour", json_schema_extra=SENSITIVE
+    amount: NonNegativeRate = Field(
+        description="Cost of one hour", json_schema_extra=SENSITIVE
     )
     currency: CurrencyCode
-    effective_from: date = Field(description="First day this cost applies")
+    effective_from: Day = Field(description="First day this cost applies")
 
 
 class ResourceUpserted(StrictModel):
     external_id: ExternalId
-    name: str = Field(min_length=1, max_length=256)
+    name: Name
     work_email: Email | None = Field(default=None, json_schema_extra=SENSITIVE)
     kind: Literal["employee", "contractor"] = "employee"
     role: Short | None = Field(

@@ -6,13 +6,18 @@ refuses the whole event, whereas a bad line must not hold the others
 hostage. They are reported per line in ``timesheet.rejected``.
 """
 
-from datetime import date
-from decimal import Decimal
-from typing import Annotated
+from pydantic import Field, model_validator
 
-from pydantic import Field, StringConstraints, model_validator
-
-from odoo.addons.pss_core.schemas.common import ExternalId, StrictModel, UtcDatetime
+from odoo.addons.pss_core.schemas.common import (
+    DateTime,
+    Day,
+    ExternalId,
+    StrictModel,
+    Text,
+    Version,
+    decimal_type,
+    text_type,
+)
 
 __all__ = [
     "MAX_LINES",
@@ -24,27 +29,31 @@ __all__ = [
 ]
 
 MAX_LINES = 1000
-Hours = Annotated[Decimal, Field(allow_inf_nan=False, max_digits=8, decimal_places=2)]
+Hours = decimal_type(2, max_digits=8)
 
 
 class TimesheetLine(StrictModel):
     external_id: ExternalId
-    version: int = Field(default=1, ge=1)
+    version: Version = 1
     resource_external_id: ExternalId
     engagement_external_id: ExternalId
-    task: Annotated[str, StringConstraints(max_length=256)] | None = Field(
+    task: text_type(256) | None = Field(
         default=None, description="Task name or external id (optional)"
     )
-    date: date
+    date: Day
     hours: Hours
-    description: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    description: Text | None = None
     billable: bool = True
-    approved_by: Annotated[str, StringConstraints(max_length=256)] | None = None
-    approved_at: UtcDatetime | None = None
+    approved_by: text_type(256) | None = None
+    approved_at: DateTime | None = None
 
 
 class TimesheetApproved(StrictModel):
-    lines: list[TimesheetLine] = Field(min_length=1, max_length=MAX_LINES)
+    lines: list[TimesheetLine] = Field(
+        min_length=1,
+        max_length=MAX_LINES,
+        description="External ids of the lines are unique within the event",
+    )
 
     @model_validator(mode="after")
     def _unique_lines(self):
@@ -58,18 +67,18 @@ class TimesheetApproved(StrictModel):
 
 class TimesheetVoided(StrictModel):
     lines: list[ExternalId] = Field(min_length=1, max_length=MAX_LINES)
-    reason: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    reason: Text | None = None
 
 
 class RejectedLine(StrictModel):
     external_id: ExternalId
-    reason: str
+    reason: Text
 
 
 class TimesheetRejected(StrictModel):
     """Sent back to the system of a timesheet.approved: the lines not applied."""
 
-    event_id: str | None = Field(
+    event_id: ExternalId | None = Field(
         default=None, description="Id of the timesheet.approved event"
     )
     lines: list[RejectedLine] = Field(min_length=1)

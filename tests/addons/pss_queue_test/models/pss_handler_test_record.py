@@ -5,20 +5,27 @@ from pydantic import Field
 from odoo import models
 
 from odoo.addons.pss_core.lib.errors import PssDataError, PssTransientError
-from odoo.addons.pss_core.schemas.common import Amount, ExternalId, StrictModel
+from odoo.addons.pss_core.schemas.common import (
+    Amount,
+    ExternalId,
+    Name,
+    StrictModel,
+    Text,
+    Version,
+)
 
 
 class TestRecordPayload(StrictModel):
     external_id: ExternalId
-    name: str = Field(min_length=1)
-    version: int = Field(default=1, ge=1)
+    name: Name
+    version: Version = 1
     amount: Amount = 0
     parent_external_id: ExternalId | None = None
     # The parent may be bound by any system (resolve and wait across systems).
     parent_any_system: bool = False
     behaviour: Literal["ok", "transient", "data", "internal", "hold", "sleep"] = "ok"
     sleep: float = 0
-    secret: str | None = Field(default=None, json_schema_extra={"sensitive": True})
+    secret: Text | None = Field(default=None, json_schema_extra={"sensitive": True})
 
 
 class PssHandlerTestRecord(models.AbstractModel):
