@@ -4,7 +4,7 @@
     "name": "PSS Core: sync queue",
     "summary": "Governed sync queue between Odoo and external CRM, PSA, HRIS "
     "and payroll systems: idempotent, ordered, retried, dead-lettered, audited",
-    "version": "17.0.1.5.0",
+    "version": "17.0.1.6.0",
     "category": "Services/Integrations",
     "website": "https://github.com/pss-odoo/pss",
     "author": "PSS contributors",
@@ -27,6 +27,7 @@
         "views/pss_binding_views.xml",
         "views/pss_value_map_views.xml",
         "views/res_company_views.xml",
+        "views/res_config_settings_views.xml",
         "views/pss_menus.xml",
     ],
 }

@@ -8,4 +8,5 @@ from . import (
     pss_system,
     pss_value_map,
     res_company,
+    res_config_settings,
 )

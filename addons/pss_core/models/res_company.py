@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class ResCompany(models.Model):
@@ -40,3 +40,42 @@ class ResCompany(models.Model):
             "The entity code must be unique across companies.",
         )
     ]
+
+    # ------------------------------------------------------------------
+    # Group reporting currency (DESIGN §7)
+    # ------------------------------------------------------------------
+    @api.model
+    def _pss_group_currency(self):
+        """The group's reporting currency (Settings → Integrations), else the
+        currency of the main company."""
+        value = (
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("pss_core.group_currency_id")
+        )
+        currency = self.env["res.currency"]
+        if value and str(value).isdigit():
+            currency = currency.sudo().browse(int(value)).exists()
+        if not currency:
+            main = self.env.ref("base.main_company", raise_if_not_found=False)
+            currency = (main or self.env.company).sudo().currency_id
+        return currency
+
+    @api.model
+    def _pss_group_rates(self, currencies, on_date):
+        """{currency id: factor} turning an amount of each currency into the
+        group currency at the rate of ``on_date`` (the period end), with the
+        rates of the main company. One query per call."""
+        group = self._pss_group_currency()
+        main = self.env.ref("base.main_company", raise_if_not_found=False)
+        company = (main or self.env.company).sudo()
+        rates = (currencies | group).sudo()._get_rates(company, on_date)
+        return {c.id: rates[group.id] / (rates[c.id] or 1.0) for c in currencies}
+
+    @api.model
+    def _pss_to_group(self, amount, currency, on_date):
+        """``amount`` of ``currency`` in the group currency on ``on_date``,
+        rounded to the group currency."""
+        group = self._pss_group_currency()
+        factor = self._pss_group_rates(currency, on_date)[currency.id]
+        return group.round(amount * factor)
