@@ -22,6 +22,12 @@ def make_company(env, name, currency, country):
     env["account.chart.template"].try_loading(
         "generic_coa", company, install_demo=False
     )
+    # Loading generic_coa sets the chart's currency (USD): put the entity's
+    # own back while it has no entries, so amounts really are in it.
+    wanted = env.ref(f"base.{currency}")
+    if company.currency_id != wanted:
+        wanted.active = True
+        company.currency_id = wanted
     return company
 
 
