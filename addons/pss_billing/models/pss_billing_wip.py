@@ -39,6 +39,21 @@ class PssBillingWip(models.Model):
         string="Value At Cost", readonly=True, currency_field="currency_id"
     )
     currency_id = fields.Many2one("res.currency", readonly=True)
+    value_sale_group = fields.Monetary(
+        string="Value At Sale Price (Group)",
+        readonly=True,
+        currency_field="group_currency_id",
+        help="In the group reporting currency, at today's rate.",
+    )
+    value_cost_group = fields.Monetary(
+        string="Value At Cost (Group)",
+        readonly=True,
+        currency_field="group_currency_id",
+        help="In the group reporting currency, at today's rate.",
+    )
+    group_currency_id = fields.Many2one(
+        "res.currency", string="Group Currency", readonly=True
+    )
     line_count = fields.Integer(string="Time Lines", readonly=True)
 
     def init(self):
@@ -46,7 +61,25 @@ class PssBillingWip(models.Model):
         self.env.cr.execute(
             f"""
             CREATE OR REPLACE VIEW {self._table} AS (
-            WITH wip AS (
+            -- The group currency (pss_core setting, else the main company's)
+            -- and the main company, whose rates convert (as in pss_core's
+            -- res.company._pss_group_rates).
+            WITH main AS (
+                SELECT COALESCE(
+                    (SELECT d.res_id FROM ir_model_data d
+                      WHERE d.module = 'base' AND d.name = 'main_company'),
+                    (SELECT MIN(id) FROM res_company)) AS company_id
+            ),
+            grp AS (
+                SELECT COALESCE(
+                    (SELECT cur.id FROM ir_config_parameter p
+                       JOIN res_currency cur ON cur.id = CASE
+                            WHEN p.value ~ '^[0-9]{{1,9}}$' THEN p.value::int END
+                      WHERE p.key = 'pss_core.group_currency_id'),
+                    (SELECT c.currency_id FROM res_company c, main
+                      WHERE c.id = main.company_id)) AS currency_id
+            ),
+            wip AS (
                 SELECT aal.id,
                        aal.company_id,
                        so.partner_id,
@@ -84,11 +117,36 @@ class PssBillingWip(models.Model):
                    ROUND(SUM(wip.value_sale)::numeric, 2) AS value_sale,
                    ROUND(SUM(wip.value_cost)::numeric, 2) AS value_cost,
                    c.currency_id,
-                   COUNT(*) AS line_count
+                   COUNT(*) AS line_count,
+                   grp.currency_id AS group_currency_id,
+                   ROUND((SUM(wip.value_sale) * MIN(factor.value))::numeric, 2)
+                       AS value_sale_group,
+                   ROUND((SUM(wip.value_cost) * MIN(factor.value))::numeric, 2)
+                       AS value_cost_group
               FROM wip
               JOIN res_company c ON c.id = wip.company_id
+             CROSS JOIN grp
+             CROSS JOIN main
+             CROSS JOIN LATERAL (
+                SELECT CASE WHEN c.currency_id = grp.currency_id THEN 1.0
+                       ELSE (SELECT COALESCE((
+                                SELECT r.rate FROM res_currency_rate r
+                                 WHERE r.currency_id = grp.currency_id
+                                   AND r.name <= CURRENT_DATE
+                                   AND (r.company_id IS NULL
+                                        OR r.company_id = main.company_id)
+                              ORDER BY r.company_id, r.name DESC LIMIT 1), 1.0))
+                          / (SELECT COALESCE((
+                                SELECT r.rate FROM res_currency_rate r
+                                 WHERE r.currency_id = c.currency_id
+                                   AND r.name <= CURRENT_DATE
+                                   AND (r.company_id IS NULL
+                                        OR r.company_id = main.company_id)
+                              ORDER BY r.company_id, r.name DESC LIMIT 1), 1.0))
+                       END AS value
+             ) factor
           GROUP BY wip.company_id, wip.partner_id, wip.order_id, wip.project_id,
-                   wip.approved, wip.age_bucket, c.currency_id
+                   wip.approved, wip.age_bucket, c.currency_id, grp.currency_id
             )
             """
         )

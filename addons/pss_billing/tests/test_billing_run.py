@@ -192,6 +192,83 @@ class TestTimeAndMaterials(BillingCase):
         with self.assertRaises(AccessError):
             run_de.with_user(self.biller_us).read(["summary"])
 
+    def test_wip_equals_the_timesheets_in_company_and_group_currency(self):
+        """WIP totals are those of the unbilled timesheets, per entity in its
+        currency, and across entities in the group currency at today's rate."""
+        de, us = self.company_de, self.company_us
+        self.assertNotEqual(de.currency_id, us.currency_id)
+        main = self.env.ref("base.main_company")
+        group = us.currency_id
+        self.env["ir.config_parameter"].sudo().set_param(
+            "pss_core.group_currency_id", str(group.id)
+        )
+        Rate = self.env["res.currency.rate"]
+        Rate.search([("currency_id", "in", (de | us).currency_id.ids)]).unlink()
+        for currency, rate in ((de.currency_id, 0.8), (us.currency_id, 1.25)):
+            if currency != main.currency_id:
+                Rate.create(
+                    {
+                        "currency_id": currency.id,
+                        "rate": rate,
+                        "name": "2026-01-01",
+                        "company_id": main.id,
+                    }
+                )
+
+        rates = {de.currency_id: 0.8, us.currency_id: 1.25}
+        rates[main.currency_id] = 1.0  # the main company's currency is the base
+
+        def rate(currency):
+            return rates.get(currency, 1.0)
+
+        eng_us = self.tm_engagement(us, rate="100.00")
+        res_us = self.add_resource(us)
+        self.approve(
+            [self.line(unique("L-"), res_us, eng_us, date="2026-04-10", hours="3")],
+            company=us,
+        )
+        self.approve(
+            [self.line(unique("L-"), self.res, self.eng, date="2026-04-12", hours="5")]
+        )
+        orders = self.order | self.order_of(eng_us)
+        timesheets = self.env[LINE].search(
+            [
+                ("so_line.order_id", "in", orders.ids),
+                ("timesheet_invoice_id", "=", False),
+            ]
+        )
+        wip = self.env["pss.billing.wip"].search([("order_id", "in", orders.ids)])
+        expected = {}
+        for line in timesheets:
+            company = line.company_id
+            value = line.unit_amount * line.so_line.price_unit
+            cost = -line.amount
+            factor = rate(group) / rate(company.currency_id)
+            sale, cost_, sale_g, cost_g = expected.get(company, (0, 0, 0, 0))
+            expected[company] = (
+                sale + value,
+                cost_ + cost,
+                sale_g + value * factor,
+                cost_g + cost * factor,
+            )
+        for company, (sale, cost, sale_g, cost_g) in expected.items():
+            rows = wip.filtered(lambda w, c=company: w.company_id == c)
+            self.assertAlmostEqual(sum(rows.mapped("value_sale")), sale, places=2)
+            self.assertAlmostEqual(sum(rows.mapped("value_cost")), cost, places=2)
+            self.assertAlmostEqual(
+                sum(rows.mapped("value_sale_group")), sale_g, places=2
+            )
+            self.assertAlmostEqual(
+                sum(rows.mapped("value_cost_group")), cost_g, places=2
+            )
+            self.assertEqual(rows.group_currency_id, group)
+        self.assertEqual(set(expected), {de, us})
+        self.assertAlmostEqual(
+            sum(wip.mapped("value_sale_group")),
+            sum(v[2] for v in expected.values()),
+            places=2,
+        )
+
 
 @tagged("post_install", "-at_install")
 class TestBillingModels(BillingCase):
