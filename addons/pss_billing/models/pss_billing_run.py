@@ -123,6 +123,34 @@ class PssBillingRun(models.Model):
         action["context"] = {"default_move_type": "out_invoice", "create": False}
         return action
 
+    @api.model
+    def _pss_lock_blocking_domain(self, today=None):
+        """Drafts of billing runs dated before the current month: Odoo refuses
+        to lock a period (fiscal year or tax lock date) while they exist, so
+        finance approves or deletes them before the month-end close."""
+        today = today or fields.Date.context_today(self)
+        return [
+            ("pss_billing_run_id", "!=", False),
+            ("state", "=", "draft"),
+            ("date", "<", today.replace(day=1)),
+        ]
+
+    @api.model
+    def action_drafts_blocking_lock(self):
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account.action_move_out_invoice_type"
+        )
+        action.update(
+            name=_("Drafts blocking the period close"),
+            domain=self._pss_lock_blocking_domain(),
+            context={"default_move_type": "out_invoice", "create": False},
+            help=_(
+                "<p>No draft of a billing run is dated in a closed month: "
+                "nothing holds back locking the period.</p>"
+            ),
+        )
+        return action
+
     def action_approve_invoices(self):
         self.ensure_one()
         moves = self.invoice_ids.filtered(
