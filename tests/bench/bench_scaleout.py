@@ -6,7 +6,7 @@
 Needs a database with pss_core and the test addon pss_queue_test installed
 (`make bench` prepares one). Commits a company, a technical user and a system,
 enqueues a backlog of ``--count`` test.record messages, and lets real Odoo
-servers in prefork mode (``--workers`` 2, one cron thread each) apply it with
+servers in prefork mode (``--workers`` 2, one cron worker each, no HTTP) apply it with
 their crons: first one server, then two on a new backlog of the same size.
 Odoo runs one cron record in one thread at a time across all servers, so the
 bench activates the second inbound lane (``ir_cron_pss_process_inbound_lane2``)
@@ -123,7 +123,9 @@ def drain(args, registry, ids, prefix, servers):
     with contextlib.ExitStack() as stack:
         for _i in range(servers):
             stack.enter_context(
-                benchlib.odoo_server(args.config, args.db, workers=2, cron_threads=1)
+                benchlib.odoo_cron_server(
+                    args.config, args.db, workers=2, cron_threads=1
+                )
             )
         deadline = time.time() + args.timeout
         while time.time() < deadline:
@@ -169,8 +171,9 @@ def cleanup(registry, ids):
             "WHERE system_id = %s)",
             [system_id],
         )
-        env.cr.execute("DELETE FROM pss_message WHERE system_id = %s", [system_id])
+        # Bindings first: they point at their last message.
         env.cr.execute("DELETE FROM pss_binding WHERE system_id = %s", [system_id])
+        env.cr.execute("DELETE FROM pss_message WHERE system_id = %s", [system_id])
         env["pss.system"].browse(system_id).unlink()
         env["res.users"].browse(user_id).unlink()
         env["res.company"].browse(company_id).unlink()
@@ -189,8 +192,12 @@ def main():
         qpm = queries_per_message(registry, ids, f"Q{tag}-", 2000)
         one = drain(args, registry, ids, f"A{tag}-", 1)
         two = drain(args, registry, ids, f"B{tag}-", 2)
+        report(args, one, two, qpm)
     finally:
         cleanup(registry, ids)
+
+
+def report(args, one, two, qpm):
     print(
         json.dumps(
             {
@@ -204,7 +211,8 @@ def main():
                 else None,
                 "queries_per_message": qpm,
             }
-        )
+        ),
+        flush=True,
     )
 
 

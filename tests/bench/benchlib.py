@@ -76,6 +76,40 @@ def timing(durations, count, unit):
 
 
 @contextlib.contextmanager
+def odoo_cron_server(config, db, workers=2, cron_threads=1):
+    """An Odoo server on ``db`` that only runs crons (``--no-http``; in
+    prefork mode with ``workers`` > 0, its cron workers as separate
+    processes). Yields the process once it runs."""
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "odoo",
+            "-c",
+            config,
+            "-d",
+            db,
+            f"--db-filter=^{db}$",
+            f"--workers={workers}",
+            f"--max-cron-threads={cron_threads}",
+            "--no-http",
+            "--log-level=warn",
+        ]
+    )
+    try:
+        time.sleep(1)
+        if server.poll() is not None:
+            raise RuntimeError("the Odoo server exited")
+        yield server
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+@contextlib.contextmanager
 def odoo_server(config, db, workers=0, cron_threads=0):
     """An Odoo HTTP server on ``db`` in a subprocess (threaded without cron by
     default; ``workers`` > 0 for prefork); yields its base URL. Fixtures it
