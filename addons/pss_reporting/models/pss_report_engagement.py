@@ -134,10 +134,6 @@ class PssReportEngagement(models.Model):
     def init(self):
         self._pss_create_functions()
         tools.drop_view_if_exists(self.env.cr, self._table)
-        group_columns = ",\n".join(
-            f"ROUND((k.{name} * k.to_group)::numeric, 2) AS {name}_group"
-            for name in MONEY
-        )
         self.env.cr.execute(
             f"""
             CREATE OR REPLACE VIEW {self._table} AS (
@@ -304,7 +300,26 @@ class PssReportEngagement(models.Model):
                    CASE WHEN k.revenue != 0
                         THEN ROUND(100 * k.margin / k.revenue, 2)
                         ELSE 0 END AS margin_percent,
-                   {group_columns}
+                   ROUND((k.value_rate_card * k.to_group)::numeric, 2)
+                       AS value_rate_card_group,
+                   ROUND((k.value_invoiced * k.to_group)::numeric, 2)
+                       AS value_invoiced_group,
+                   ROUND((k.revenue_invoiced * k.to_group)::numeric, 2)
+                       AS revenue_invoiced_group,
+                   ROUND((k.revenue_unbilled * k.to_group)::numeric, 2)
+                       AS revenue_unbilled_group,
+                   ROUND((k.revenue * k.to_group)::numeric, 2)
+                       AS revenue_group,
+                   ROUND((k.cost_time * k.to_group)::numeric, 2)
+                       AS cost_time_group,
+                   ROUND((k.cost_intercompany * k.to_group)::numeric, 2)
+                       AS cost_intercompany_group,
+                   ROUND((k.cost_expense * k.to_group)::numeric, 2)
+                       AS cost_expense_group,
+                   ROUND((k.cost * k.to_group)::numeric, 2)
+                       AS cost_group,
+                   ROUND((k.margin * k.to_group)::numeric, 2)
+                       AS margin_group
               FROM m k
             )
             """
