@@ -26,9 +26,10 @@ class PssReportEngagement(models.Model):
       (by invoice date) plus approved time not invoiced yet at sale price
       (by the month of the time);
     - cost: the engagement's time at the cost in force (timesheet amount),
-      except time of another entity's resource, which costs what the
-      intercompany charge says (transfer price, converted to the company
-      currency on the day of the time), plus approved expenses (untaxed);
+      except time of another entity's resource once charged, which costs
+      what the intercompany charge lines say (transfer price, adjustments
+      included, converted to the company currency on the charge line's
+      date), plus approved expenses (untaxed, by expense date);
     - group currency: each month's amounts at the rate of the month's end.
     """
 
@@ -184,7 +185,7 @@ class PssReportEngagement(models.Model):
                                 THEN aal.unit_amount * sol.price_unit
                                      / COALESCE(NULLIF(so.currency_rate, 0), 1.0)
                                 ELSE 0 END) AS revenue_unbilled,
-                       SUM(CASE WHEN aal.pss_intercompany IS TRUE THEN 0
+                       SUM(CASE WHEN charged.timesheet_id IS NOT NULL THEN 0
                                 ELSE -aal.amount END) AS cost_time
                   FROM account_analytic_line aal
                   JOIN eng ON eng.project_id = aal.project_id
@@ -193,6 +194,9 @@ class PssReportEngagement(models.Model):
              LEFT JOIN account_move am ON am.id = aal.timesheet_invoice_id
              LEFT JOIN inv_unit iu ON iu.move_id = aal.timesheet_invoice_id
                                   AND iu.order_line_id = aal.so_line
+             LEFT JOIN (SELECT DISTINCT timesheet_id FROM pss_ic_charge_line
+                         WHERE timesheet_id IS NOT NULL) charged
+                       ON charged.timesheet_id = aal.id
               GROUP BY eng.order_id, date_trunc('month', aal.date)
             ),
             invoiced AS (

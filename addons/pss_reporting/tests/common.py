@@ -8,7 +8,10 @@ import calendar
 from collections import defaultdict
 from datetime import date, datetime, time
 
+from odoo import Command
+
 from odoo.addons.pss_billing.tests.common import APRIL, BillingCase
+from odoo.addons.pss_core.tests.common import make_user
 from odoo.addons.pss_project.tests.common import unique
 
 MONTHS = (date(2026, 4, 1), date(2026, 5, 1), date(2026, 6, 1))
@@ -33,6 +36,59 @@ class ReportingCase(BillingCase):
         cls.usd = env.ref("base.USD")
         env["ir.config_parameter"].sudo().set_param(
             "pss_core.group_currency_id", str(cls.eur.id)
+        )
+        # pss_project's fixtures load generic_coa, which leaves both
+        # entities in USD: the DE entity is set back to EUR.
+        cls.company_de.currency_id = cls.eur
+        # The entities' own rates (intercompany conversions): 1.25 USD/EUR.
+        env["res.currency.rate"].create(
+            [
+                {
+                    "currency_id": cls.usd.id,
+                    "name": "2026-01-01",
+                    "rate": 1.25,
+                    "company_id": company.id,
+                }
+                for company in cls.companies
+            ]
+        )
+        cls.ic_user = make_user(
+            env,
+            unique("ic_rep"),
+            [
+                "base.group_user",
+                "pss_core.group_pss_finance",
+                "account.group_account_manager",
+                "hr_timesheet.group_timesheet_manager",
+            ],
+            cls.companies,
+        )
+        ic_product = env["product.product"].create(
+            {
+                "name": "IC services",
+                "detailed_type": "service",
+                "taxes_id": [Command.clear()],
+                "supplier_taxes_id": [Command.clear()],
+            }
+        )
+
+        def journal(company, kind):
+            return env["account.journal"].search(
+                [("company_id", "=", company.id), ("type", "=", kind)], limit=1
+            )
+
+        cls.agreement = env["pss.ic.agreement"].create(
+            {
+                "provider_company_id": cls.company_us.id,
+                "consumer_company_id": cls.company_de.id,
+                "date_from": "2026-01-01",
+                "currency_id": cls.eur.id,
+                "pricing": "cost_plus",
+                "markup": 10.0,
+                "product_id": ic_product.id,
+                "provider_journal_id": journal(cls.company_us, "sale").id,
+                "consumer_journal_id": journal(cls.company_de, "purchase").id,
+            }
         )
         main = env.ref("base.main_company")
         # Rates of the main company (they make the group figures): EUR at 1,
@@ -63,8 +119,10 @@ class ReportingCase(BillingCase):
     def seed_quarter(self):
         """Two T&M engagements (DE at 150 EUR/h, US at 200 USD/h), one
         resource each, time in the three months; April invoiced (the DE
-        sale line at a 10 % discount: realization 90 %); a public holiday
-        of the DE calendar and a time off of the DE resource."""
+        sale line at a 10 % discount: realization 90 %); in May the US
+        resource works 5 h on the DE engagement (charged US -> DE at cost
+        plus 10 %) and a 120 EUR travel expense is approved on it; a public
+        holiday of the DE calendar and a time off of the DE resource."""
         self.eng_de = self.tm_engagement(self.company_de, rate="150.00")
         self.eng_us = self.tm_engagement(self.company_us, rate="200.00")
         self.order_de = self.order_of(self.eng_de)
@@ -82,16 +140,17 @@ class ReportingCase(BillingCase):
             (self.res_us, self.eng_us, "2026-04-21", "7", True),
             (self.res_us, self.eng_us, "2026-05-13", "5", True),
             (self.res_us, self.eng_us, "2026-06-24", "8", True),
+            (self.res_us, self.eng_de, "2026-05-20", "5", True),
         ]
         lines_de = [
             self.line(unique("L-"), r, e, date=d, hours=h, billable=b)
             for r, e, d, h, b in spec
-            if r == self.res_de
+            if e == self.eng_de
         ]
         lines_us = [
             self.line(unique("L-"), r, e, date=d, hours=h, billable=b)
             for r, e, d, h, b in spec
-            if r == self.res_us
+            if e == self.eng_us
         ]
         self.approve(lines_de, self.company_de)
         self.approve(lines_us, self.company_us)
@@ -100,6 +159,29 @@ class ReportingCase(BillingCase):
         ).discount = 10.0
         self.run_billing(APRIL, self.company_de)
         self.run_billing(APRIL, self.company_us)
+        ic_run = (
+            self.env["pss.ic.run"]
+            .with_user(self.ic_user)
+            .create({"date_from": "2026-05-01", "date_to": "2026-05-31"})
+        )
+        ic_run.action_run()
+        self.assertEqual(ic_run.state, "done", ic_run.error)
+        self.assertTrue(ic_run.charge_ids.line_ids)
+        expense = {
+            "external_id": unique("X-"),
+            "resource_external_id": self.res_de,
+            "engagement_external_id": self.eng_de,
+            "date": "2026-05-18",
+            "amount": "120.00",
+            "currency": "EUR",
+            "category": "travel",
+            "description": "Train to the customer",
+            "billable": True,
+            "approved_by": "manager@example.com",
+        }
+        message = self.post(self.psa, "expense.approved", expense, self.company_de)
+        self.process()
+        self.assertDone(message)
         # A public holiday of the DE calendar (Easter Monday) and two days
         # of time off of the DE resource.
         self.env["resource.calendar.leaves"].create(
@@ -154,11 +236,33 @@ class ReportingCase(BillingCase):
             ]
         )
         kpi = defaultdict(float)
+        company = order.company_id
+        for charge in self.env["pss.ic.charge.line"].search(
+            [("timesheet_id", "in", time_lines.ids)]
+        ):
+            kpi["cost_intercompany"] += charge.currency_id._convert(
+                charge.amount, company.currency_id, company, charge.date, round=False
+            )
+        charged = (
+            self.env["pss.ic.charge.line"]
+            .search([("timesheet_id", "in", time_lines.ids)])
+            .timesheet_id
+        )
+        for expense in self.env["hr.expense"].search(
+            [
+                ("sale_order_id", "=", order.id),
+                ("state", "in", ("approved", "done")),
+                ("date", ">=", first),
+                ("date", "<=", last),
+            ]
+        ):
+            kpi["cost_expense"] += expense.total_amount - expense.tax_amount
         for ts in time_lines:
             invoice = ts.timesheet_invoice_id
             if ts.pss_approved and ts.timesheet_invoice_type.startswith("billable"):
                 kpi["billable_hours"] += ts.unit_amount
-            kpi["cost_time"] += -ts.amount
+            if ts not in charged:
+                kpi["cost_time"] += -ts.amount
             if invoice and invoice.state == "posted":
                 inv_line = invoice.invoice_line_ids.filtered(
                     lambda aml, ts=ts: ts.so_line in aml.sale_line_ids
@@ -180,6 +284,6 @@ class ReportingCase(BillingCase):
         )
         kpi["revenue_invoiced"] = sum(invoices.mapped("amount_untaxed_signed"))
         kpi["revenue"] = kpi["revenue_invoiced"] + kpi["revenue_unbilled"]
-        kpi["cost"] = kpi["cost_time"]
+        kpi["cost"] = kpi["cost_time"] + kpi["cost_intercompany"] + kpi["cost_expense"]
         kpi["margin"] = kpi["revenue"] - kpi["cost"]
         return kpi

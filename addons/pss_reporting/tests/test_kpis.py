@@ -13,6 +13,8 @@ MONEY = (
     "revenue_unbilled",
     "revenue",
     "cost_time",
+    "cost_intercompany",
+    "cost_expense",
     "cost",
     "margin",
 )
@@ -132,6 +134,15 @@ class TestKpis(ReportingCase):
         self.assertEqual(april_us.revenue_invoiced, 7 * 200.0)
         self.assertAlmostEqual(april_us.revenue_invoiced_group, 1400 / 1.10, places=2)
         self.assertEqual(april_us.cost_time, 7 * 50.0)
+        # May in DE: the US resource's 5 h cost what DE is charged (50 USD
+        # at 1.25 = 40 EUR, + 10 % = 44 EUR/h), the expense 120 EUR.
+        may_de = Report.search(
+            [("order_id", "=", self.order_de.id), ("month", "=", MONTHS[1])]
+        )
+        self.assertEqual(may_de.cost_intercompany, 5 * 44.0)
+        self.assertEqual(may_de.cost_expense, 120.0)
+        self.assertEqual(may_de.cost_time, 7.5 * 50.0)
+        self.assertEqual(may_de.currency_id, self.eur)
 
     def test_backlog_remaining_budget(self):
         Report = self.env["pss.report.backlog"]
@@ -156,5 +167,6 @@ class TestKpis(ReportingCase):
                 places=1,
             )
         de = Report.search([("order_id", "=", self.order_de.id)])
-        # 1000 hours ordered, 25.5 billable delivered, 150 at 10 % discount.
-        self.assertAlmostEqual(sum(de.mapped("remaining")), (1000 - 25.5) * 135, 2)
+        # 1000 hours ordered, 30.5 billable delivered (5 by the US resource),
+        # 150 at 10 % discount.
+        self.assertAlmostEqual(sum(de.mapped("remaining")), (1000 - 30.5) * 135, 2)
