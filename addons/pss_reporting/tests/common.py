@@ -12,7 +12,7 @@ from odoo import Command
 
 from odoo.addons.pss_billing.tests.common import APRIL, BillingCase
 from odoo.addons.pss_core.tests.common import make_user
-from odoo.addons.pss_project.tests.common import unique
+from odoo.addons.pss_project.tests.common import make_company, unique
 
 MONTHS = (date(2026, 4, 1), date(2026, 5, 1), date(2026, 6, 1))
 # Rates of USD at the main company on each month end (EUR at 1).
@@ -40,6 +40,13 @@ class ReportingCase(BillingCase):
         # pss_project's fixtures load generic_coa, which leaves both
         # entities in USD: the DE entity is set back to EUR.
         cls.company_de.currency_id = cls.eur
+        # A third entity, in EUR too: the group has three entities and two
+        # currencies.
+        cls.company_fr = make_company(env, "PSS Conseil SAS", "EUR", "FR")
+        cls.company_fr.currency_id = cls.eur
+        cls.companies |= cls.company_fr
+        for records in (cls.crm | cls.psa, cls.tech_crm | cls.tech_psa | cls.finance):
+            records.company_ids = [Command.link(cls.company_fr.id)]
         # The entities' own rates (intercompany conversions): 1.25 USD/EUR.
         env["res.currency.rate"].create(
             [
@@ -117,20 +124,25 @@ class ReportingCase(BillingCase):
 
     # ------------------------------------------------------------------
     def seed_quarter(self):
-        """Two T&M engagements (DE at 150 EUR/h, US at 200 USD/h), one
-        resource each, time in the three months; April invoiced (the DE
-        sale line at a 10 % discount: realization 90 %); in May the US
-        resource works 5 h on the DE engagement (charged US -> DE at cost
-        plus 10 %) and a 120 EUR travel expense is approved on it; a public
-        holiday of the DE calendar and a time off of the DE resource."""
+        """Three T&M engagements (DE at 150 EUR/h, US at 200 USD/h, FR at
+        120 EUR/h, not invoiced), one resource each, time in the three
+        months; April invoiced in DE and US (the DE sale line at a 10 %
+        discount: realization 90 %); in May the US resource works 5 h on
+        the DE engagement (charged US -> DE at cost plus 10 %) and a 120 EUR
+        travel expense is approved on it; a public holiday of the DE
+        calendar and a time off of the DE resource."""
         self.eng_de = self.tm_engagement(self.company_de, rate="150.00")
         self.eng_us = self.tm_engagement(self.company_us, rate="200.00")
         self.order_de = self.order_of(self.eng_de)
         self.order_us = self.order_of(self.eng_us)
+        self.eng_fr = self.tm_engagement(self.company_fr, rate="120.00")
+        self.order_fr = self.order_of(self.eng_fr)
         self.res_de = self.add_resource(self.company_de)
         self.res_us = self.add_resource(self.company_us)
         self.emp_de = self.bound(self.psa, "hr.employee", self.res_de)
         self.emp_us = self.bound(self.psa, "hr.employee", self.res_us)
+        self.res_fr = self.add_resource(self.company_fr)
+        self.emp_fr = self.bound(self.psa, "hr.employee", self.res_fr)
         spec = [
             (self.res_de, self.eng_de, "2026-04-15", "8", True),
             (self.res_de, self.eng_de, "2026-04-16", "6", True),
@@ -141,6 +153,8 @@ class ReportingCase(BillingCase):
             (self.res_us, self.eng_us, "2026-05-13", "5", True),
             (self.res_us, self.eng_us, "2026-06-24", "8", True),
             (self.res_us, self.eng_de, "2026-05-20", "5", True),
+            (self.res_fr, self.eng_fr, "2026-05-06", "6", True),
+            (self.res_fr, self.eng_fr, "2026-06-03", "7", True),
         ]
         lines_de = [
             self.line(unique("L-"), r, e, date=d, hours=h, billable=b)
@@ -154,6 +168,14 @@ class ReportingCase(BillingCase):
         ]
         self.approve(lines_de, self.company_de)
         self.approve(lines_us, self.company_us)
+        self.approve(
+            [
+                self.line(unique("L-"), r, e, date=d, hours=h, billable=b)
+                for r, e, d, h, b in spec
+                if e == self.eng_fr
+            ],
+            self.company_fr,
+        )
         self.order_de.order_line.filtered(
             lambda sol: sol.qty_delivered_method == "timesheet"
         ).discount = 10.0
