@@ -173,3 +173,27 @@ class TestKpis(ReportingCase):
         # 1000 hours ordered, 30.5 billable delivered (5 by the US resource),
         # 150 at 10 % discount.
         self.assertAlmostEqual(sum(de.mapped("remaining")), (1000 - 30.5) * 135, 2)
+
+    def test_finance_of_one_entity_sees_its_rows_only(self):
+        """Multi-company rules: a finance user of DE reads DE rows only, in
+        every report; the group overview pivot groups by entity."""
+        user = self.biller  # finance of DE only
+        for model in (
+            "pss.report.utilization",
+            "pss.report.engagement",
+            "pss.report.backlog",
+        ):
+            Report = (
+                self.env[model]
+                .with_user(user)
+                .with_context(allowed_company_ids=self.company_de.ids)
+            )
+            rows = Report.search([])
+            self.assertTrue(rows, model)
+            self.assertEqual(rows.company_id, self.company_de, model)
+        groups = (
+            self.env["pss.report.engagement"]
+            .with_user(user)
+            .read_group([], ["margin_group", "margin_percent"], ["company_id"])
+        )
+        self.assertEqual([g["company_id"][0] for g in groups], [self.company_de.id])
