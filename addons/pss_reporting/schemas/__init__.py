@@ -1,0 +1,5 @@
+"""Canonical payloads of pss_reporting (schema version 1)."""
+
+from .assignment import AssignmentUpdated, AssignmentWeek
+
+__all__ = ["AssignmentUpdated", "AssignmentWeek"]

@@ -1,0 +1,1 @@
+from . import test_assignments, test_kpis, test_lib, test_read_api

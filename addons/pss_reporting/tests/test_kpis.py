@@ -1,0 +1,199 @@
+"""Every KPI of a seeded quarter in two entities and two currencies equals
+the same figure computed in the test from the records, in company and in
+group currency."""
+
+from odoo.tests import tagged
+
+from .common import MONTHS, ReportingCase, month_end
+
+MONEY = (
+    "value_rate_card",
+    "value_invoiced",
+    "revenue_invoiced",
+    "revenue_unbilled",
+    "revenue",
+    "cost_time",
+    "cost_intercompany",
+    "cost_expense",
+    "cost",
+    "margin",
+)
+
+
+@tagged("post_install", "-at_install")
+class TestKpis(ReportingCase):
+    def setUp(self):
+        super().setUp()
+        self.seed_quarter()
+
+    def test_utilization_against_calendar_capacity(self):
+        Report = self.env["pss.report.utilization"]
+        for employee in self.emp_de | self.emp_us | self.emp_fr:
+            for month in MONTHS:
+                (row,) = Report.search(
+                    [("employee_id", "=", employee.id), ("month", "=", month)]
+                )
+                timesheets = self.env["account.analytic.line"].search(
+                    [
+                        ("employee_id", "=", employee.id),
+                        ("date", ">=", month),
+                        ("date", "<=", month_end(month)),
+                        ("pss_approved", "=", True),
+                    ]
+                )
+                billable = sum(
+                    t.unit_amount
+                    for t in timesheets
+                    if t.timesheet_invoice_type.startswith("billable")
+                )
+                capacity = self.capacity(employee, month)
+                self.assertEqual(row.company_id, employee.company_id)
+                self.assertAlmostEqual(row.capacity_hours, capacity, places=2)
+                self.assertAlmostEqual(row.billable_hours, billable, places=2)
+                self.assertAlmostEqual(
+                    row.approved_hours, sum(timesheets.mapped("unit_amount")), places=2
+                )
+                self.assertAlmostEqual(
+                    row.utilization, round(100 * billable / capacity, 2), places=2
+                )
+        # The holiday and the time off: April and May of the DE resource
+        # lose 8 and 16 hours against the US resource on the same calendar
+        # pattern (both standard 40 h weeks).
+        de_april = Report.search(
+            [("employee_id", "=", self.emp_de.id), ("month", "=", MONTHS[0])]
+        )
+        us_april = Report.search(
+            [("employee_id", "=", self.emp_us.id), ("month", "=", MONTHS[0])]
+        )
+        self.assertEqual(us_april.capacity_hours - de_april.capacity_hours, 8.0)
+        # Non-billable time counts as approved, not as billable.
+        self.assertEqual(de_april.billable_hours, 14.0)
+        self.assertEqual(de_april.approved_hours, 17.0)
+        # A pivot group recomputes the ratio from its sums.
+        (group,) = Report.read_group(
+            [("employee_id", "in", (self.emp_de | self.emp_us | self.emp_fr).ids)],
+            ["billable_hours", "capacity_hours", "utilization"],
+            ["company_id"],
+            lazy=False,
+        )[:1] or [None]
+        self.assertAlmostEqual(
+            group["utilization"],
+            round(100 * group["billable_hours"] / group["capacity_hours"], 2),
+        )
+
+    def test_realization_margin_company_and_group_currency(self):
+        Report = self.env["pss.report.engagement"]
+        seen = 0
+        for order in self.order_de | self.order_us | self.order_fr:
+            currency = order.company_id.currency_id
+            for month in MONTHS:
+                expected = self.expected_engagement(order, month)
+                row = Report.search(
+                    [("order_id", "=", order.id), ("month", "=", month)]
+                )
+                if not row:
+                    # A month without any figure has no row.
+                    self.assertFalse(any(expected.values()), f"{order.name} {month}")
+                    continue
+                seen += 1
+                self.assertEqual(row.company_id, order.company_id)
+                self.assertEqual(row.currency_id, currency)
+                self.assertEqual(row.group_currency_id, self.eur)
+                self.assertAlmostEqual(
+                    row.billable_hours, expected["billable_hours"], places=2
+                )
+                for name in MONEY:
+                    self.assertAlmostEqual(
+                        row[name], expected[name], places=2, msg=f"{name} {month}"
+                    )
+                    self.assertAlmostEqual(
+                        row[f"{name}_group"],
+                        self.to_group(expected[name], currency, month),
+                        places=2,
+                        msg=f"{name}_group {month}",
+                    )
+                if expected["value_rate_card"]:
+                    self.assertAlmostEqual(
+                        row.realization,
+                        round(
+                            100
+                            * expected["value_invoiced"]
+                            / expected["value_rate_card"],
+                            2,
+                        ),
+                        places=2,
+                    )
+        self.assertEqual(seen, 8)
+        # The figures themselves: April in DE is invoiced at a 10 % discount
+        # (realization 90 %); the US April revenue in EUR at 1.10 USD per EUR.
+        april_de = Report.search(
+            [("order_id", "=", self.order_de.id), ("month", "=", MONTHS[0])]
+        )
+        self.assertEqual(april_de.realization, 90.0)
+        self.assertEqual(april_de.revenue_invoiced, 14 * 150 * 0.9)
+        april_us = Report.search(
+            [("order_id", "=", self.order_us.id), ("month", "=", MONTHS[0])]
+        )
+        self.assertEqual(april_us.revenue_invoiced, 7 * 200.0)
+        self.assertAlmostEqual(april_us.revenue_invoiced_group, 1400 / 1.10, places=2)
+        self.assertEqual(april_us.cost_time, 7 * 50.0)
+        # May in DE: the US resource's 5 h cost what DE is charged (50 USD
+        # at 1.25 = 40 EUR, + 10 % = 44 EUR/h), the expense 120 EUR.
+        may_de = Report.search(
+            [("order_id", "=", self.order_de.id), ("month", "=", MONTHS[1])]
+        )
+        self.assertEqual(may_de.cost_intercompany, 5 * 44.0)
+        self.assertEqual(may_de.cost_expense, 120.0)
+        self.assertEqual(may_de.cost_time, 7.5 * 50.0)
+        self.assertEqual(may_de.currency_id, self.eur)
+
+    def test_backlog_remaining_budget(self):
+        Report = self.env["pss.report.backlog"]
+        for order in self.order_de | self.order_us | self.order_fr:
+            rows = Report.search([("order_id", "=", order.id)])
+            self.assertEqual(set(rows.mapped("kind")), {"time"})
+            expected = sum(
+                max(sol.product_uom_qty - sol.qty_delivered, 0)
+                * sol.price_unit
+                * (1 - sol.discount / 100)
+                for sol in order.order_line.filtered(
+                    lambda sol: sol.qty_delivered_method == "timesheet"
+                )
+            )
+            self.assertAlmostEqual(sum(rows.mapped("remaining")), expected, places=2)
+            today = self.env.cr.now().date()
+            self.assertAlmostEqual(
+                sum(rows.mapped("remaining_group")),
+                self.env["res.company"]._pss_to_group(
+                    expected, order.company_id.currency_id, today
+                ),
+                places=1,
+            )
+        de = Report.search([("order_id", "=", self.order_de.id)])
+        # 1000 hours ordered, 30.5 billable delivered (5 by the US resource),
+        # 150 at 10 % discount.
+        self.assertAlmostEqual(sum(de.mapped("remaining")), (1000 - 30.5) * 135, 2)
+
+    def test_finance_of_one_entity_sees_its_rows_only(self):
+        """Multi-company rules: a finance user of DE reads DE rows only, in
+        every report; the group overview pivot groups by entity."""
+        user = self.biller  # finance of DE only
+        for model in (
+            "pss.report.utilization",
+            "pss.report.engagement",
+            "pss.report.backlog",
+        ):
+            Report = (
+                self.env[model]
+                .with_user(user)
+                .with_context(allowed_company_ids=self.company_de.ids)
+            )
+            rows = Report.search([])
+            self.assertTrue(rows, model)
+            self.assertEqual(rows.company_id, self.company_de, model)
+        groups = (
+            self.env["pss.report.engagement"]
+            .with_user(user)
+            .read_group([], ["margin_group", "margin_percent"], ["company_id"])
+        )
+        self.assertEqual([g["company_id"][0] for g in groups], [self.company_de.id])
