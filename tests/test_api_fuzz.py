@@ -21,7 +21,7 @@ import json
 import os
 import time
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 import jsonschema
 from hypothesis import HealthCheck, assume, given, note, settings
@@ -78,7 +78,8 @@ def inline(node, components):
 def follow_documented_rules(event_type, data):
     """Apply the rules the schema states in words because JSON Schema cannot
     express them: end_date not before start_date; roles, milestone ids and
-    line ids unique (roles and milestones compared without case)."""
+    line ids unique (roles and milestones compared without case); ISO week
+    53 only in years that have it, each week once per assignment."""
     if event_type.startswith("engagement."):
         start, end = data.get("start_date"), data.get("end_date")
         if start and end and end < start:
@@ -90,6 +91,12 @@ def follow_documented_rules(event_type, data):
             data[field] = _unique_by(data.get(field), key, fold)
     if event_type == "timesheet.approved":
         data["lines"] = _unique_by(data["lines"], "external_id", False)
+    if event_type == "assignment.updated":
+        for week in data.get("weeks") or ():
+            year, number = week["week"].split("-W")
+            if number == "53" and date(int(year), 12, 28).isocalendar()[1] != 53:
+                week["week"] = f"{year}-W52"
+        data["weeks"] = _unique_by(data.get("weeks"), "week", False)
     return data
 
 
