@@ -5,7 +5,7 @@
     "summary": "Utilization, realization, margin, backlog and WIP across entities "
     "in company and group currency; planned hours from the PSA; a signed read "
     "API (JSON / CSV) for BI platforms",
-    "version": "17.0.1.0.0",
+    "version": "17.0.1.1.0",
     "category": "Services/Integrations",
     "website": "https://github.com/pss-odoo/pss",
     "author": "PSS contributors",
@@ -19,6 +19,7 @@
         "data/pss_event_type_data.xml",
         "views/pss_assignment_views.xml",
         "views/pss_report_views.xml",
+        "views/pss_report_dashboard_views.xml",
         "views/pss_system_views.xml",
         "views/pss_reporting_menus.xml",
     ],

@@ -197,3 +197,62 @@ class TestKpis(ReportingCase):
             .read_group([], ["margin_group", "margin_percent"], ["company_id"])
         )
         self.assertEqual([g["company_id"][0] for g in groups], [self.company_de.id])
+
+    def test_management_dashboard_tiles_equal_the_records_they_open(self):
+        """Each figure of the dashboard is the sum of the records its button
+        opens; ratios come from those sums; a user of one entity gets that
+        entity's figures only."""
+
+        def opened(board, method):
+            action = getattr(board, method)()
+            return board.env[action["res_model"]].search(action["domain"])
+
+        for user, companies in (
+            (self.env.user, self.companies),
+            (self.biller, self.company_de),
+        ):
+            env = self.env(
+                user=user,
+                context=dict(self.env.context, allowed_company_ids=companies.ids),
+            )
+            board = env["pss.report.dashboard"].create({"month": MONTHS[0]})
+            self.assertEqual(board.currency_id, self.eur)
+            util = opened(board, "action_open_utilization")
+            self.assertTrue(util)
+            billable = sum(util.mapped("billable_hours"))
+            capacity = sum(util.mapped("capacity_hours"))
+            self.assertAlmostEqual(board.billable_hours, billable, places=2)
+            self.assertAlmostEqual(board.capacity_hours, capacity, places=2)
+            self.assertAlmostEqual(
+                board.utilization, round(100 * billable / capacity, 2), places=2
+            )
+            eng = opened(board, "action_open_engagements")
+            self.assertTrue(eng)
+            revenue = sum(eng.mapped("revenue_group"))
+            margin = sum(eng.mapped("margin_group"))
+            self.assertAlmostEqual(board.revenue, revenue, places=2)
+            self.assertAlmostEqual(board.cost, sum(eng.mapped("cost_group")), places=2)
+            self.assertAlmostEqual(board.margin, margin, places=2)
+            self.assertAlmostEqual(
+                board.margin_percent, round(100 * margin / revenue, 2), places=2
+            )
+            self.assertAlmostEqual(
+                board.realization,
+                round(
+                    100
+                    * sum(eng.mapped("value_invoiced_group"))
+                    / sum(eng.mapped("value_rate_card_group")),
+                    2,
+                ),
+                places=2,
+            )
+            backlog = opened(board, "action_open_backlog")
+            self.assertAlmostEqual(
+                board.backlog, sum(backlog.mapped("remaining_group")), places=2
+            )
+            wip = opened(board, "action_open_wip")
+            self.assertAlmostEqual(
+                board.wip, sum(wip.mapped("value_sale_group")), places=2
+            )
+            if user == self.biller:
+                self.assertEqual(util.company_id | eng.company_id, self.company_de)
