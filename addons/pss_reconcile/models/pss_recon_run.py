@@ -487,11 +487,10 @@ class PssReconRun(models.Model):
             if not lines:
                 continue
             system = statement.system_id
-            resolved = binding._resolve_any(
-                system, "project.project", lines.mapped("external_id")
+            # The engagement is the sale order its event created.
+            order_of = binding._resolve_any(
+                system, "sale.order", lines.mapped("external_id")
             )
-            projects = self.env["project.project"].sudo().browse(set(resolved.values()))
-            order_of = {p.id: p.sale_order_id.id for p in projects}
             orders = [o for o in order_of.values() if o]
             totals = defaultdict(lambda: defaultdict(float))
             move_ids = defaultdict(list)
@@ -518,7 +517,7 @@ class PssReconRun(models.Model):
                     totals[order_id][currency_id] += amount or 0.0
                     move_ids[order_id].append(move_id)
             for line in lines:
-                order_id = order_of.get(resolved.get(line.external_id))
+                order_id = order_of.get(line.external_id)
                 amount = totals[order_id][line.currency_id.id] if order_id else 0.0
                 ids = move_ids.get(order_id, [])
                 result.append(

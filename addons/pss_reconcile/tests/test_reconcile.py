@@ -1,10 +1,11 @@
 """Reconciliation of a seeded month: control totals through the queue, the
 five checks, exceptions, sign-off, company isolation and the dashboard."""
 
+from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
-from .common import ReconcileCase, unique
+from .common import APRIL, ReconcileCase, unique
 
 LINE = "account.analytic.line"
 
@@ -258,9 +259,17 @@ class TestReconcile(ReconcileCase):
         self.assertEqual(card.open_variance_count, 4)
         self.assertEqual(len(opened("open_variances")), 4)
         self.assertTrue(card.alert)
-        # Group currency: EUR -> group currency at today's rate.
-        group = self.env["res.company"]._pss_group_currency()
-        self.assertEqual(card.group_currency_id, group)
+        # Across entities: in the group currency at today's rate.
+        Company = self.env["res.company"]
+        self.assertEqual(card.group_currency_id, Company._pss_group_currency())
+        self.assertEqual(
+            card.unbilled_value_group,
+            Company._pss_to_group(
+                card.unbilled_value,
+                card.currency_id,
+                fields.Date.context_today(card),
+            ),
+        )
 
     def test_cron_runs_each_entity_and_alerts_finance(self):
         self.seed_discrepancies()
@@ -277,3 +286,53 @@ class TestReconcile(ReconcileCase):
         # A second night does not pile up to-dos on the same run.
         self.env["pss.recon.dashboard"]._pss_alert(self.company_de)
         self.assertEqual(len(run_de.activity_ids), len(todo))
+
+    def test_invoiced_amounts_against_posted_invoices(self):
+        run = self.run_billing((APRIL[0], APRIL[1]))
+        run.with_user(self.biller).action_approve_invoices()
+        self.assertEqual(set(run.invoice_ids.mapped("state")), {"posted"})
+        # In the entity's invoice currency (the fixtures' chart may have set
+        # it): an amount in another currency matches no invoice.
+        currency = run.invoice_ids.currency_id.name
+        message = self.totals(
+            [
+                {
+                    "engagement_external_id": self.e1,
+                    "hours": "10",
+                    "invoiced_amount": "1500.00",
+                    "currency": currency,
+                },
+                {
+                    "engagement_external_id": self.e3,
+                    "hours": "5",
+                    "invoiced_amount": "1000.00",
+                    "currency": currency,
+                },
+            ]
+        )
+        self.assertDone(message)
+        self.company_de.pss_recon_unbilled_days = 30
+        recon = self.reconcile()
+        invoices = {
+            ln.key.split("/", 1)[1]: (ln.expected, ln.actual, ln.status)
+            for ln in recon.line_ids
+            if ln.check_type == "invoice"
+        }
+        self.assertEqual(
+            invoices,
+            {
+                self.e1: (1500.0, 1500.0, "matched"),
+                self.e3: (1000.0, 750.0, "variance"),
+            },
+        )
+        e3 = recon.line_ids.filtered(
+            lambda ln: ln.check_type == "invoice" and ln.key.endswith(self.e3)
+        )
+        self.assertEqual(
+            self.env["account.move"].browse(e3.record_ids).mapped("amount_untaxed"),
+            [750.0],
+        )
+        self.assertFalse(
+            recon.line_ids.filtered(lambda ln: ln.check_type == "unbilled"),
+            "invoiced time is not unbilled",
+        )
