@@ -5,6 +5,14 @@ from .pss_recon_tolerance import CHECKS
 
 # What may still change on a line of a signed-off run: the discussion.
 LOCK_FREE_PREFIXES = ("message_", "activity_")
+# What a person may change on a line; the figures are the run's.
+FOLLOW_UP_FIELDS = {
+    "user_id",
+    "resolution",
+    "resolved",
+    "resolved_by_id",
+    "resolved_at",
+}
 
 
 def lock_free(vals):
@@ -81,6 +89,11 @@ class PssReconLine(models.Model):
     def write(self, vals):
         if not lock_free(vals) and any(line.run_id.state == "signed" for line in self):
             raise UserError(_("The run is signed off: its lines cannot change."))
+        figures = {k for k in vals if not k.startswith(LOCK_FREE_PREFIXES)}
+        if not self.env.su and figures - FOLLOW_UP_FIELDS:
+            raise UserError(
+                _("The figures of a reconciliation line are the run's: rerun it.")
+            )
         return super().write(vals)
 
     def unlink(self):

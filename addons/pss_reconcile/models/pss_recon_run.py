@@ -630,29 +630,49 @@ class PssReconRun(models.Model):
     # Cron
     # ------------------------------------------------------------------
     @api.model
+    def _cron_periods(self, company, today):
+        """The current month, and the previous one until it is signed off
+        (month-end close happens in the first days of the next month)."""
+        current = (
+            date_utils.start_of(today, "month"),
+            date_utils.end_of(today, "month"),
+        )
+        previous_end = current[0] - timedelta(days=1)
+        previous = (date_utils.start_of(previous_end, "month"), previous_end)
+        signed = self.sudo().search_count(
+            [
+                ("company_id", "=", company.id),
+                ("date_from", "=", previous[0]),
+                ("date_to", "=", previous[1]),
+                ("state", "=", "signed"),
+            ]
+        )
+        return [current] if signed else [previous, current]
+
+    @api.model
     def _cron_reconcile(self):
-        """Nightly: reconcile the current month of every entity that has an
-        external system, then schedule activities for crossed thresholds."""
+        """Nightly: reconcile every entity that has an external system (the
+        current month, and the previous one until signed off), then schedule
+        activities for crossed thresholds."""
         today = fields.Date.context_today(self)
-        date_from = date_utils.start_of(today, "month")
-        date_to = date_utils.end_of(today, "month")
         companies = self.env["pss.system"].sudo().search([]).company_ids
         runs = self.browse()
         for company in companies:
-            run = (
-                self.sudo()
-                .with_company(company)
-                .create(
-                    {
-                        "company_id": company.id,
-                        "date_from": date_from,
-                        "date_to": date_to,
-                    }
+            for date_from, date_to in self._cron_periods(company, today):
+                run = (
+                    self.sudo()
+                    .with_company(company)
+                    .create(
+                        {
+                            "company_id": company.id,
+                            "date_from": date_from,
+                            "date_to": date_to,
+                        }
+                    )
                 )
-            )
-            run.action_run()
-            runs |= run
-            if not self.env.context.get("pss_no_commit"):
-                self.env.cr.commit()  # pylint: disable=invalid-commit
+                run.action_run()
+                runs |= run
+                if not self.env.context.get("pss_no_commit"):
+                    self.env.cr.commit()  # pylint: disable=invalid-commit
         self.env["pss.recon.dashboard"].sudo()._pss_alert(companies)
         return runs

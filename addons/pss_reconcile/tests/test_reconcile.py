@@ -105,6 +105,16 @@ class TestReconcile(ReconcileCase):
         self.assertEqual(
             self.env[LINE].browse(e3.record_ids).mapped("unit_amount"), [5.0]
         )
+        action = e3.action_view_records()
+        self.assertEqual(
+            self.env[action["res_model"]]
+            .search(action["domain"])
+            .mapped("unit_amount"),
+            [5.0],
+        )
+        # The figures are the run's, not editable by finance.
+        with self.assertRaises(UserError):
+            e3.with_user(self.biller).write({"actual": 8.0})
         health = run.line_ids.filtered(lambda ln: ln.check_type == "health")
         self.assertEqual(health.record_ids, self.dead.ids)
         self.assertEqual(
@@ -112,6 +122,24 @@ class TestReconcile(ReconcileCase):
         )
         self.assertEqual(run.pss_run_id.kind, "reconcile")
         self.assertEqual(run.pss_run_id.state, "done")
+
+    def test_unknown_currency_is_a_data_error_and_stores_nothing(self):
+        message = self.totals(
+            [
+                {
+                    "engagement_external_id": self.e1,
+                    "hours": "10",
+                    "invoiced_amount": "1",
+                    "currency": "XXX",
+                }
+            ]
+        )
+        self.assertEqual(message.state, "dead")
+        self.assertEqual(message.error_category, "data")
+        self.assertIn("XXX", message.last_error)
+        self.assertFalse(
+            self.env["pss.recon.statement"].search([("system_id", "=", self.psa.id)])
+        )
 
     def test_newer_statement_replaces_older_is_ignored(self):
         self.assertDone(
@@ -279,6 +307,10 @@ class TestReconcile(ReconcileCase):
         self.assertEqual(set(runs.mapped("state")), {"done"})
         self.assertTrue(self.company_de in runs.company_id)
         run_de = runs.filtered(lambda r: r.company_id == self.company_de)
+        # The current month, and the previous one (not signed off yet).
+        self.assertEqual(len(run_de), 2)
+        self.assertEqual(len(run_de.mapped("date_from")), 2)
+        run_de = run_de.sorted("date_to")[-1]
         todo = run_de.activity_ids
         self.assertIn(self.biller, todo.user_id)
         self.assertNotIn(self.biller_us, todo.user_id)
