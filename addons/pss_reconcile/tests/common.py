@@ -5,47 +5,56 @@ from odoo import Command
 
 from odoo.addons.pss_billing.tests.common import APRIL, BillingCase, unique
 
-__all__ = ["APRIL", "ReconcileCase", "unique"]
+__all__ = [
+    "APRIL",
+    "ReconcileCase",
+    "ReconcileMixin",
+    "add_reconcile_fixtures",
+    "unique",
+]
 
 
-class ReconcileCase(BillingCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        env = cls.env
-        group = env.ref("pss_reconcile.group_pss_control_totals_integration")
-        cls.tech_psa.write({"groups_id": [Command.link(group.id)]})
-        # The seeded month is long past: the unbilled-time policy is tested
-        # on its own.
-        cls.companies.write({"pss_recon_unbilled_days": 3650})
-        cls.psa.pss_recon_delay_hours = 0
-        env["pss.recon.tolerance"].create(
+def add_reconcile_fixtures(cls):
+    """Extend a class with pss_billing's fixtures (after its setUpClass) in
+    place: the PSA may send control totals, a tolerance, a reader."""
+    env = cls.env
+    group = env.ref("pss_reconcile.group_pss_control_totals_integration")
+    cls.tech_psa.write({"groups_id": [Command.link(group.id)]})
+    # The seeded month is long past: the unbilled-time policy is tested
+    # on its own.
+    cls.companies.write({"pss_recon_unbilled_days": 3650})
+    cls.psa.pss_recon_delay_hours = 0
+    env["pss.recon.tolerance"].create(
+        {
+            "company_id": cls.company_de.id,
+            "check_type": "hours_engagement",
+            "tolerance_abs": 0.5,
+        }
+    )
+    cls.viewer = (
+        env["res.users"]
+        .with_context(no_reset_password=True)
+        .create(
             {
+                "name": "Vic Viewer",
+                "login": unique("viewer"),
+                "groups_id": [
+                    Command.set(
+                        [
+                            env.ref("base.group_user").id,
+                            env.ref("pss_core.group_pss_user").id,
+                        ]
+                    )
+                ],
+                "company_ids": [Command.set(cls.company_de.ids)],
                 "company_id": cls.company_de.id,
-                "check_type": "hours_engagement",
-                "tolerance_abs": 0.5,
             }
         )
-        cls.viewer = (
-            env["res.users"]
-            .with_context(no_reset_password=True)
-            .create(
-                {
-                    "name": "Vic Viewer",
-                    "login": unique("viewer"),
-                    "groups_id": [
-                        Command.set(
-                            [
-                                env.ref("base.group_user").id,
-                                env.ref("pss_core.group_pss_user").id,
-                            ]
-                        )
-                    ],
-                    "company_ids": [Command.set(cls.company_de.ids)],
-                    "company_id": cls.company_de.id,
-                }
-            )
-        )
+    )
+
+
+class ReconcileMixin:
+    """Helpers shared by the queue (TransactionCase) and HTTP tests."""
 
     def totals(self, lines, version=1, period=APRIL, company=None):
         message = self.post(
@@ -115,3 +124,10 @@ class ReconcileCase(BillingCase):
                 "state": "matched" if receivable == payable else "mismatch",
             }
         )
+
+
+class ReconcileCase(ReconcileMixin, BillingCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        add_reconcile_fixtures(cls)
