@@ -281,6 +281,15 @@ class PssReconRun(models.Model):
                     vals["expected"],
                     vals["actual"],
                 )
+                if vals["change"] == "same" and prev.resolved:
+                    # Explained at sign-off and unchanged since: still is.
+                    vals.update(
+                        resolved=True,
+                        resolution=prev.resolution,
+                        resolved_by_id=prev.resolved_by_id.id,
+                        resolved_at=prev.resolved_at,
+                        user_id=prev.user_id.id,
+                    )
         return vals_list
 
     # ------------------------------------------------------------------

@@ -207,10 +207,22 @@ class TestReconcile(ReconcileCase):
         self.assertEqual(changes[self.e1], "changed")
         self.assertEqual(changes[self.res_a], "changed")
         self.assertEqual(changes[self.e3], "same")
+        # E3 was explained at sign-off and has not changed: still resolved.
+        e3 = rerun.line_ids.filtered(lambda ln: ln.key.endswith(self.e3))
+        self.assertTrue(e3.resolved)
+        self.assertEqual(e3.resolution, variance.resolution)
+        self.assertEqual(e3.previous_line_id, variance)
         e1 = rerun.line_ids.filtered(lambda ln: ln.key.endswith(self.e1))
         self.assertEqual(e1.status, "variance")
         self.assertEqual(e1.previous_line_id.actual, 10.0)
         self.assertEqual(rerun.changed_count, 2)
+        self.assertEqual(rerun.gone_count, 0)
+        # The dead message is dealt with: its line is gone since sign-off.
+        self.dead.sudo().write({"state": "cancelled"})
+        third = self.reconcile()
+        self.assertEqual(third.previous_run_id, run)
+        self.assertEqual(third.gone_count, 1)
+        self.assertFalse(third.line_ids.filtered(lambda ln: ln.check_type == "health"))
 
     def test_company_isolation(self):
         self.seed_discrepancies()
