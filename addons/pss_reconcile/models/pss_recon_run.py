@@ -14,6 +14,8 @@ _logger = logging.getLogger(__name__)
 
 FINANCE_GROUP = "pss_core.group_pss_finance"
 HEALTH_STATES = ("dead", "parked", "retrying")
+# Advisory lock namespace: one reconciliation of an entity at a time.
+LOCK_NAMESPACE = 7_313_911
 
 
 class PssReconRun(models.Model):
@@ -156,6 +158,18 @@ class PssReconRun(models.Model):
     # ------------------------------------------------------------------
     def _pss_run(self):
         self.ensure_one()
+        self.env.cr.execute(
+            "SELECT pg_try_advisory_xact_lock(%s, %s)",
+            [LOCK_NAMESPACE, self.company_id.id],
+        )
+        if not self.env.cr.fetchone()[0]:
+            raise UserError(
+                _(
+                    "Another reconciliation of %s is running: run this one when "
+                    "it has finished.",
+                    self.company_id.name,
+                )
+            )
         started = time.monotonic()
         progress = self.env["pss.run"]._start("reconcile")
         self.write(

@@ -380,3 +380,30 @@ class TestReconcile(ReconcileCase):
             recon.line_ids.filtered(lambda ln: ln.check_type == "unbilled"),
             "invoiced time is not unbilled",
         )
+
+    def test_one_reconciliation_of_an_entity_at_a_time(self):
+        from odoo.addons.pss_reconcile.models.pss_recon_run import LOCK_NAMESPACE
+
+        run = (
+            self.env["pss.recon.run"]
+            .with_user(self.biller)
+            .create(
+                {
+                    "company_id": self.company_de.id,
+                    "date_from": "2026-04-01",
+                    "date_to": "2026-04-30",
+                }
+            )
+        )
+        with self.registry.cursor() as other:
+            # Another worker reconciles the entity.
+            other.execute(
+                "SELECT pg_advisory_xact_lock(%s, %s)",
+                [LOCK_NAMESPACE, self.company_de.id],
+            )
+            with self.assertRaises(UserError):
+                run.action_run()
+            other.rollback()
+        self.assertFalse(run.line_ids)
+        run.action_run()
+        self.assertEqual(run.state, "done")
