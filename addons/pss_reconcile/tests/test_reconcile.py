@@ -5,6 +5,7 @@ from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
+from ..models.pss_recon_run import LOCK_NAMESPACE
 from .common import APRIL, ReconcileCase, unique
 
 LINE = "account.analytic.line"
@@ -382,8 +383,6 @@ class TestReconcile(ReconcileCase):
         )
 
     def test_one_reconciliation_of_an_entity_at_a_time(self):
-        from odoo.addons.pss_reconcile.models.pss_recon_run import LOCK_NAMESPACE
-
         run = (
             self.env["pss.recon.run"]
             .with_user(self.biller)
