@@ -197,6 +197,9 @@ class TestSensitiveResourceCost(TimesheetMixin, ProjectHttpCase):
         if "pss.assignment" in self.env:
             # Staffing plans (pss_reporting) come from the PSA too.
             sends |= {"assignment.updated"}
+        # With reconciliation installed it also sends its control totals.
+        if "pss.recon.run" in self.env:
+            sends.add("control.totals")
         self.assertEqual(set(psa_only.event_type_ids.mapped("name")), sends)
         # It hears back about its time (rejected lines) and, with billing
         # installed, about the invoices that billed it; never project.created.

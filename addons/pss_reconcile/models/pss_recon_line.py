@@ -1,0 +1,148 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from .pss_recon_tolerance import CHECKS
+
+# What may still change on a line of a signed-off run: the discussion.
+LOCK_FREE_PREFIXES = ("message_", "activity_")
+# What a person may change on a line; the figures are the run's.
+FOLLOW_UP_FIELDS = {
+    "user_id",
+    "resolution",
+    "resolved",
+    "resolved_by_id",
+    "resolved_at",
+}
+
+
+def lock_free(vals):
+    return all(key.startswith(LOCK_FREE_PREFIXES) for key in vals)
+
+
+class PssReconLine(models.Model):
+    """One compared figure of a reconciliation run: what the sender (or the
+    policy) expects, what Odoo has, the variance and the records behind
+    Odoo's figure. A variance or exception is assigned, discussed in the
+    chatter and resolved with a reason."""
+
+    _name = "pss.recon.line"
+    _description = "Reconciliation Line"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "run_id desc, check_type, key"
+
+    run_id = fields.Many2one(
+        "pss.recon.run", required=True, ondelete="cascade", index=True, readonly=True
+    )
+    company_id = fields.Many2one(
+        related="run_id.company_id", store=True, index=True, string="Entity"
+    )
+    run_state = fields.Selection(related="run_id.state", string="Run State")
+    check_type = fields.Selection(CHECKS, required=True, readonly=True, index=True)
+    key = fields.Char(required=True, readonly=True)
+    label = fields.Char(readonly=True)
+    expected = fields.Float(readonly=True, digits=(16, 2))
+    actual = fields.Float(readonly=True, digits=(16, 2))
+    variance = fields.Float(readonly=True, digits=(16, 2))
+    tolerance = fields.Float(readonly=True, digits=(16, 2))
+    currency_id = fields.Many2one("res.currency", readonly=True)
+    status = fields.Selection(
+        [
+            ("matched", "Matched"),
+            ("variance", "Variance"),
+            ("exception", "Exception"),
+        ],
+        required=True,
+        readonly=True,
+        index=True,
+        tracking=True,
+    )
+    record_model = fields.Char(string="Records Model", readonly=True)
+    record_ids = fields.Json(string="Records", readonly=True)
+    record_count = fields.Integer(readonly=True)
+    user_id = fields.Many2one(
+        "res.users", string="Assigned To", tracking=True, index=True
+    )
+    resolved = fields.Boolean(readonly=True, tracking=True, index=True)
+    resolution = fields.Text(string="Resolution Reason", tracking=True)
+    resolved_by_id = fields.Many2one("res.users", readonly=True)
+    resolved_at = fields.Datetime(readonly=True)
+    previous_line_id = fields.Many2one(
+        "pss.recon.line",
+        string="Line Of The Signed-Off Run",
+        readonly=True,
+        ondelete="set null",
+    )
+    change = fields.Selection(
+        [("new", "New"), ("changed", "Changed"), ("same", "Unchanged")],
+        string="Since Sign-Off",
+        readonly=True,
+        help="Against the same line of the last signed-off run of the period.",
+    )
+
+    def _compute_display_name(self):
+        for line in self:
+            line.display_name = f"{line.key} ({line.check_type})"
+
+    # ------------------------------------------------------------------
+    # Lock
+    # ------------------------------------------------------------------
+    def write(self, vals):
+        if not lock_free(vals) and any(line.run_id.state == "signed" for line in self):
+            raise UserError(_("The run is signed off: its lines cannot change."))
+        figures = {k for k in vals if not k.startswith(LOCK_FREE_PREFIXES)}
+        if not self.env.su and figures - FOLLOW_UP_FIELDS:
+            raise UserError(
+                _("The figures of a reconciliation line are the run's: rerun it.")
+            )
+        return super().write(vals)
+
+    def unlink(self):
+        if any(line.run_id.state == "signed" for line in self):
+            raise UserError(_("The run is signed off: its lines cannot change."))
+        return super().unlink()
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+    def action_assign_to_me(self):
+        self.write({"user_id": self.env.user.id})
+        return True
+
+    def action_resolve(self):
+        for line in self:
+            if not (line.resolution or "").strip():
+                raise UserError(_("Give the reason of the resolution first."))
+        self.write(
+            {
+                "resolved": True,
+                "resolved_by_id": self.env.user.id,
+                "resolved_at": fields.Datetime.now(),
+            }
+        )
+        return True
+
+    def action_reopen(self):
+        self.write({"resolved": False, "resolved_by_id": False, "resolved_at": False})
+        return True
+
+    def action_view_records(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.label or self.key,
+            "res_model": self.record_model,
+            "view_mode": "tree,form",
+            "domain": [("id", "in", self.record_ids or [])],
+            "context": {"create": False},
+        }
+
+    @api.model
+    def _open_domain(self, companies):
+        """The open variances and exceptions of the latest run of each
+        period of ``companies`` (what a controller still has to look at)."""
+        return [
+            ("company_id", "in", companies.ids),
+            ("status", "in", ("variance", "exception")),
+            ("resolved", "=", False),
+            ("run_id.is_latest", "=", True),
+        ]

@@ -1,0 +1,3 @@
+from .control_totals import ControlTotals, ControlTotalsLine
+
+__all__ = ["ControlTotals", "ControlTotalsLine"]
