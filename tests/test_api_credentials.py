@@ -59,7 +59,11 @@ class TestCredentials(ApiCase):
         )
         rows = " ".join(row[0] for row in self.env.cr.fetchall())
         self.assertNotIn(key, rows)
-        self.assertNotIn(key.rsplit("_", 1)[-1], rows)
+        # The secret part: everything after "pss_<prefix>_" (it may itself
+        # contain "_", so not what follows the last one).
+        secret_part = key.split(f"_{values['key_prefix']}_", 1)[1]
+        self.assertEqual(len(secret_part), 43)
+        self.assertNotIn(secret_part, rows)
         self.assertIn(hashlib.sha256(key.encode()).hexdigest(), rows)
         # Nor in the chatter, which names the prefix only.
         self.env.cr.execute(
