@@ -79,7 +79,9 @@ def follow_documented_rules(event_type, data):
     """Apply the rules the schema states in words because JSON Schema cannot
     express them: end_date not before start_date; roles, milestone ids and
     line ids unique (roles and milestones compared without case); ISO week
-    53 only in years that have it, each week once per assignment."""
+    53 only in years that have it, each week once per assignment; control
+    totals: date_to not before date_from, one key per line, an invoiced amount
+    per engagement with its currency, each key once."""
     if event_type.startswith("engagement."):
         start, end = data.get("start_date"), data.get("end_date")
         if start and end and end < start:
@@ -91,6 +93,29 @@ def follow_documented_rules(event_type, data):
             data[field] = _unique_by(data.get(field), key, fold)
     if event_type == "timesheet.approved":
         data["lines"] = _unique_by(data["lines"], "external_id", False)
+    if event_type == "control.totals":
+        if data["date_to"] < data["date_from"]:
+            data["date_from"], data["date_to"] = data["date_to"], data["date_from"]
+        for line in data.get("lines") or ():
+            if bool(line.get("engagement_external_id")) == bool(
+                line.get("resource_external_id")
+            ):
+                line["engagement_external_id"] = (
+                    line.get("engagement_external_id")
+                    or line.get("resource_external_id")
+                    or "E1"
+                )
+                line.pop("resource_external_id", None)
+            if line.get("invoiced_amount") is not None and not (
+                line.get("engagement_external_id") and line.get("currency")
+            ):
+                line.pop("invoiced_amount")
+        data["lines"] = _unique_by(
+            data.get("lines"), "engagement_external_id", False, skip_missing=True
+        )
+        data["lines"] = _unique_by(
+            data.get("lines"), "resource_external_id", False, skip_missing=True
+        )
     if event_type == "assignment.updated":
         for week in data.get("weeks") or ():
             year, number = week["week"].split("-W")
@@ -100,12 +125,15 @@ def follow_documented_rules(event_type, data):
     return data
 
 
-def _unique_by(items, key, fold):
+def _unique_by(items, key, fold, skip_missing=False):
     if not items:
         return items
     seen = set()
     kept = []
     for item in items:
+        if skip_missing and not item.get(key):
+            kept.append(item)
+            continue
         value = item[key].strip()
         value = value.casefold() if fold else value
         if value not in seen:

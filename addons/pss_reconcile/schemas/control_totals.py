@@ -1,35 +1,46 @@
 """control.totals (inbound): the sender's own totals for an entity (the
 envelope's) and a period, per engagement and / or per resource."""
 
-from datetime import date
-from decimal import Decimal
-from typing import Annotated
-
 from pydantic import Field, model_validator
 
 from odoo.addons.pss_core.schemas.common import (
     Amount,
     CurrencyCode,
+    Day,
     ExternalId,
     StrictModel,
+    Version,
+    decimal_type,
 )
 
 __all__ = ["MAX_LINES", "ControlTotals", "ControlTotalsLine"]
 
 MAX_LINES = 5000
-Hours = Annotated[Decimal, Field(allow_inf_nan=False, max_digits=12, decimal_places=2)]
+Hours = decimal_type(2, max_digits=12)
 
 
 class ControlTotalsLine(StrictModel):
     """Totals of one engagement or of one resource (exactly one of them)."""
 
-    engagement_external_id: ExternalId | None = None
-    resource_external_id: ExternalId | None = None
+    engagement_external_id: ExternalId | None = Field(
+        default=None,
+        description="Exactly one of engagement_external_id and "
+        "resource_external_id per line",
+    )
+    resource_external_id: ExternalId | None = Field(
+        default=None,
+        description="Exactly one of engagement_external_id and "
+        "resource_external_id per line",
+    )
     hours: Hours
     invoiced_amount: Amount | None = Field(
-        default=None, json_schema_extra={"sensitive": True}
+        default=None,
+        description="Per engagement only, with its currency",
+        json_schema_extra={"sensitive": True},
     )
-    currency: CurrencyCode | None = None
+    currency: CurrencyCode | None = Field(
+        default=None, description="Required with invoiced_amount"
+    )
 
     @model_validator(mode="after")
     def _one_key(self):
@@ -52,10 +63,14 @@ class ControlTotalsLine(StrictModel):
 
 
 class ControlTotals(StrictModel):
-    date_from: date
-    date_to: date
-    version: int = Field(ge=1, description="A newer version replaces the older one")
-    lines: list[ControlTotalsLine] = Field(default_factory=list, max_length=MAX_LINES)
+    date_from: Day
+    date_to: Day = Field(description="Not before date_from")
+    version: Version = Field(description="A newer version replaces the older one")
+    lines: list[ControlTotalsLine] = Field(
+        default_factory=list,
+        max_length=MAX_LINES,
+        description="Each engagement and each resource at most once",
+    )
 
     @model_validator(mode="after")
     def _check(self):
