@@ -51,9 +51,7 @@ class PssBillingWip(models.Model):
         currency_field="group_currency_id",
         help="In the group reporting currency, at today's rate.",
     )
-    group_currency_id = fields.Many2one(
-        "res.currency", string="Group Currency", readonly=True
-    )
+    group_currency_id = fields.Many2one("res.currency", readonly=True)
     line_count = fields.Integer(string="Time Lines", readonly=True)
 
     def init(self):
