@@ -1,13 +1,38 @@
 """Fixtures shared by the cross-addon tests (imported by the test modules)."""
 
+import contextlib
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from odoo import SUPERUSER_ID, api
+
 from odoo.addons.pss_core.tests import common
 from odoo.addons.pss_core.tests.common import make_user, unique
 
-__all__ = ["RecordingServer", "make_company", "make_system", "make_user", "unique"]
+__all__ = [
+    "RecordingServer",
+    "committed_env",
+    "make_company",
+    "make_system",
+    "make_user",
+    "unique",
+]
+
+
+@contextlib.contextmanager
+def committed_env(registry):
+    """A superuser environment on a cursor of its own, as another Odoo worker
+    has: committed when the block ends, rolled back when it raises."""
+    cr = registry.cursor()
+    try:
+        yield api.Environment(cr, SUPERUSER_ID, {})
+        cr.commit()
+    except BaseException:
+        cr.rollback()
+        raise
+    finally:
+        cr.close()
 
 
 def make_company(env, name, code, currency="EUR", country="DE"):

@@ -10,7 +10,7 @@ from odoo.exceptions import UserError
 from odoo.tests import BaseCase, tagged
 from odoo.tests.common import get_db_name
 
-from pss_testing import unique
+from pss_testing import committed_env, unique
 
 PERIOD = (date(2026, 4, 1), date(2026, 4, 30))
 
@@ -89,19 +89,7 @@ class TestBillingConcurrency(BaseCase):
 
     @classmethod
     def cursor_env(cls):
-        class _Ctx:
-            def __enter__(self_inner):
-                self_inner.cr = cls.registry.cursor()
-                return api.Environment(self_inner.cr, SUPERUSER_ID, {})
-
-            def __exit__(self_inner, exc_type, exc, tb):
-                if exc_type:
-                    self_inner.cr.rollback()
-                else:
-                    self_inner.cr.commit()
-                self_inner.cr.close()
-
-        return _Ctx()
+        return committed_env(cls.registry)
 
     def invoices(self, order_ids):
         with self.cursor_env() as env:

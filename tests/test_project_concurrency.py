@@ -11,13 +11,13 @@ from datetime import timedelta
 from unittest.mock import patch
 
 import odoo
-from odoo import SUPERUSER_ID, api, fields
+from odoo import fields
 from odoo.tests import BaseCase, tagged
 from odoo.tests.common import get_db_name
 
 from odoo.addons.pss_project.tests.common import customer_payload, engagement_payload
 
-from pss_testing import make_system, make_user, unique
+from pss_testing import committed_env, make_system, make_user, unique
 
 # How long each worker keeps its transaction open after applying: long
 # enough that the other worker applies meanwhile (the race on main).
@@ -111,19 +111,7 @@ class TestProjectConcurrency(BaseCase):
 
     @classmethod
     def cursor_env(cls):
-        class _Ctx:
-            def __enter__(self_inner):
-                self_inner.cr = cls.registry.cursor()
-                return api.Environment(self_inner.cr, SUPERUSER_ID, {})
-
-            def __exit__(self_inner, exc_type, exc, tb):
-                if exc_type:
-                    self_inner.cr.rollback()
-                else:
-                    self_inner.cr.commit()
-                self_inner.cr.close()
-
-        return _Ctx()
+        return committed_env(cls.registry)
 
     # ------------------------------------------------------------------
     # Helpers

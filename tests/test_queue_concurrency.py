@@ -19,7 +19,7 @@ from odoo.tests.common import get_db_name
 
 from odoo.addons.pss_core.tests.common import event_types
 
-from pss_testing import unique
+from pss_testing import committed_env, unique
 
 
 @tagged("post_install", "-at_install")
@@ -83,19 +83,7 @@ class TestQueueConcurrency(BaseCase):
 
     @classmethod
     def cursor_env(cls):
-        class _Ctx:
-            def __enter__(self_inner):
-                self_inner.cr = cls.registry.cursor()
-                return api.Environment(self_inner.cr, SUPERUSER_ID, {})
-
-            def __exit__(self_inner, exc_type, exc, tb):
-                if exc_type:
-                    self_inner.cr.rollback()
-                else:
-                    self_inner.cr.commit()
-                self_inner.cr.close()
-
-        return _Ctx()
+        return committed_env(cls.registry)
 
     def system(self, env):
         return env["pss.system"].browse(self.system_id)

@@ -12,13 +12,12 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import odoo
-from odoo import SUPERUSER_ID, api
 from odoo.tests import BaseCase, tagged
 from odoo.tests.common import get_db_name
 
 from odoo.addons.pss_core.tests.common import event_types
 
-from pss_testing import unique
+from pss_testing import committed_env, unique
 
 MESSAGES = 200
 TIMEOUT = 0.3  # the system's outbound timeout (s)
@@ -118,21 +117,7 @@ class TestOutboundSlowReceiver(BaseCase):
 
     @classmethod
     def env_cursor(cls):
-        registry = cls.registry
-
-        class _Ctx:
-            def __enter__(self):
-                self.cr = registry.cursor()
-                return api.Environment(self.cr, SUPERUSER_ID, {})
-
-            def __exit__(self, exc_type, exc, tb):
-                if exc_type:
-                    self.cr.rollback()
-                else:
-                    self.cr.commit()
-                self.cr.close()
-
-        return _Ctx()
+        return committed_env(cls.registry)
 
     def states(self):
         with self.env_cursor() as env:

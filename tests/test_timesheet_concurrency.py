@@ -10,11 +10,11 @@ from datetime import timedelta
 from unittest.mock import patch
 
 import odoo
-from odoo import SUPERUSER_ID, api, fields
+from odoo import fields
 from odoo.tests import BaseCase, tagged
 from odoo.tests.common import get_db_name
 
-from pss_testing import unique
+from pss_testing import committed_env, unique
 
 
 @tagged("post_install", "-at_install")
@@ -100,19 +100,7 @@ class TestResourceConcurrency(BaseCase):
 
     @classmethod
     def cursor_env(cls):
-        class _Ctx:
-            def __enter__(self_inner):
-                self_inner.cr = cls.registry.cursor()
-                return api.Environment(self_inner.cr, SUPERUSER_ID, {})
-
-            def __exit__(self_inner, exc_type, exc, tb):
-                if exc_type:
-                    self_inner.cr.rollback()
-                else:
-                    self_inner.cr.commit()
-                self_inner.cr.close()
-
-        return _Ctx()
+        return committed_env(cls.registry)
 
     def system(self, env):
         return env["pss.system"].browse(self.system_id)
