@@ -69,12 +69,14 @@ def setup(env, count):
                 "employee_id": employee.id,
                 "company_id": Fx.us.id,
                 "pss_approved_at": "2026-05-01 09:00:00",
+                "pss_approved": True,
                 "pss_hourly_cost": 80 + (i % RESOURCES) * 1.37,
                 "pss_intercompany": True,
                 "pss_resource_company_id": Fx.de.id,
             }
         )
-    env["account.analytic.line"].with_context(
+    # Approved as a PSA's lines arrive (pss_billing's approval gate).
+    env["account.analytic.line"].sudo().with_context(
         allowed_company_ids=Fx.companies.ids, tracking_disable=True
     ).create(vals_list)
     return Fx
@@ -146,15 +148,9 @@ def baseline(env, fx, line_vals):
 
 
 def figure(measure, count, seconds, queries, **extra):
-    return {
-        "benchmark": "intercompany.run",
-        "measure": measure,
-        "timesheets": count,
-        "seconds": round(seconds, 2),
-        "timesheets_per_s": round(count / seconds, 1) if seconds else None,
-        "queries": queries,
-        **extra,
-    }
+    return benchlib.figure(
+        "intercompany.run", measure, count, seconds, queries, **extra
+    )
 
 
 def main():

@@ -143,15 +143,7 @@ def run_period(env, fx):
 
 
 def figure(measure, count, seconds, queries, **extra):
-    return {
-        "benchmark": "reconcile.run",
-        "measure": measure,
-        "timesheets": count,
-        "seconds": round(seconds, 2),
-        "timesheets_per_s": round(count / seconds, 1) if seconds else None,
-        "queries": queries,
-        **extra,
-    }
+    return benchlib.figure("reconcile.run", measure, count, seconds, queries, **extra)
 
 
 def main():

@@ -39,6 +39,19 @@ def skipped_unless(registry, model, benchmark, addon):
     return True
 
 
+def figure(benchmark, measure, count, seconds, queries, unit="timesheets", **extra):
+    """One JSON figure: ``count`` ``unit`` in ``seconds`` and ``queries``."""
+    return {
+        "benchmark": benchmark,
+        "measure": measure,
+        unit: count,
+        "seconds": round(seconds, 2),
+        f"{unit}_per_s": round(count / seconds, 1) if seconds else None,
+        "queries": queries,
+        **extra,
+    }
+
+
 def measure(env, func):
     """Run ``func`` with everything flushed; return (seconds, SQL queries)."""
     env.flush_all()
