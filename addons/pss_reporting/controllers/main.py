@@ -10,12 +10,14 @@ keyset-paged by id.
 """
 
 import json
+import re
 from datetime import date
 
 from odoo.http import request
 
 from odoo.addons.pss_api.controllers.main import API, PssApiController, pss_route
 from odoo.addons.pss_api.lib.problem import ApiProblem
+from odoo.addons.pss_core.schemas.common import text_problem
 
 from ..lib.weeks import decode_cursor, encode_cursor, to_csv
 from ..models.pss_system import REPORTS
@@ -43,6 +45,9 @@ DATE_FIELDS = {
     "engagement": "month",
     "wip": "oldest_date",
 }
+
+
+_LIMIT = re.compile(r"[0-9]{1,6}")
 
 
 def _bad(path, message):
@@ -82,6 +87,12 @@ class PssReportingController(PssApiController):
                 f"system {system_code!r} may not read the report {report!r}",
             )
         args = request.httprequest.args
+        # Query text goes into SQL parameters: what PostgreSQL cannot store
+        # is refused here, with the parameter's path, never a 500.
+        for name, value in args.items(multi=True):
+            problem = text_problem(value)
+            if problem:
+                _bad(name, problem)
         companies = self._pss_report_companies(info, args.get("entity"))
         after = self._pss_report_cursor(args.get("cursor"))
         limit = self._pss_report_limit(args.get("limit"))
@@ -168,7 +179,9 @@ class PssReportingController(PssApiController):
     def _pss_report_limit(value):
         if not value:
             return DEFAULT_LIMIT
-        if not value.isdigit() or not 1 <= int(value) <= MAX_LIMIT:
+        # ASCII digits only: str.isdigit() takes other scripts' digits and
+        # int() of thousands of digits raises.
+        if not _LIMIT.fullmatch(value) or not 1 <= int(value) <= MAX_LIMIT:
             _bad("limit", f"an integer from 1 to {MAX_LIMIT}")
         return int(value)
 

@@ -88,6 +88,23 @@ class TestReadApi(ReportingCase, HttpCase):
         )
         self.assertEqual({r["month"] for r in rows}, {"2026-05-01"})
 
+    def test_hostile_query_parameters_are_400_never_500(self):
+        """Text PostgreSQL cannot store, digits of other scripts and numbers
+        past Python's int-string limit in the query are refused with the
+        parameter's path."""
+        for params in (
+            {"entity": "DE\x00"},
+            {"limit": "\u0663"},  # ARABIC-INDIC DIGIT THREE: isdigit() is True
+            {"limit": "\u00b2"},  # SUPERSCRIPT TWO: isdigit() but no int()
+            {"limit": "9" * 5000},
+            {"date_from": "2026-05-01\x00"},
+        ):
+            with self.subTest(params=params):
+                response = self.get("engagement", **params)
+                self.assertEqual(response.status_code, 400, response.text)
+                (name,) = params
+                self.assertEqual(response.json()["errors"][0]["path"], f"query.{name}")
+
     def test_csv_and_json_agree_and_paging_returns_each_row_once(self):
         rows, pages = self.read_all("utilization", limit="2")
         ids = [r["id"] for r in rows]
