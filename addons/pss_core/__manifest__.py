@@ -30,4 +30,9 @@
         "views/res_config_settings_views.xml",
         "views/pss_menus.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "pss_core/static/tests/tours/*.js",
+        ],
+    },
 }
