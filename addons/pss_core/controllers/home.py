@@ -30,7 +30,7 @@ class PssHome(Home):
         ):
             user = request.env["res.users"].sudo().browse(uid)
             if user.has_group("pss_core.group_pss_user") and len(user.company_ids) > 1:
-                ids = [user.company_id.id] + (user.company_ids - user.company_id).ids
+                ids = [user.company_id.id, *(user.company_ids - user.company_id).ids]
                 # As the web client writes it (comma-separated, unquoted:
                 # werkzeug's set_cookie would quote the commas).
                 value = ",".join(str(i) for i in ids)
