@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 PYTHON ?= python3
 
-.PHONY: test fuzz demo bench lint setup clean
+.PHONY: test fuzz demo bench lint setup clean screenshots
 
 setup:
 	bash setup/ensure_odoo.sh
@@ -23,6 +23,10 @@ bench:
 
 lint:
 	bash setup/lint.sh
+
+# docs/screenshots from a running server (default: `make demo` on :8069)
+screenshots:
+	$(PYTHON) setup/screenshots.py
 
 clean:
 	rm -rf .pss

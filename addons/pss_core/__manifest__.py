@@ -11,7 +11,7 @@
     "license": "LGPL-3",
     "application": True,
     "installable": True,
-    "depends": ["base", "mail"],
+    "depends": ["base", "mail", "web"],
     "external_dependencies": {"python": ["pydantic", "requests"]},
     "data": [
         "security/pss_security.xml",
