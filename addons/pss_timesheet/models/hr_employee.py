@@ -29,7 +29,7 @@ class HrEmployee(models.Model):
     )
 
     def init(self):
-        super().init()
+        res = super().init()
         # resource.upserted matches a new resource to an employee of the
         # entity by work e-mail, case- and blank-insensitive
         # (pss.handler.resource.upserted._pss_employees_by_email).
@@ -40,3 +40,4 @@ class HrEmployee(models.Model):
             ["company_id", "lower(btrim(work_email))"],
             where="work_email IS NOT NULL",
         )
+        return res
