@@ -27,3 +27,17 @@ fi
 if ! "$PYTHON" -c "import pss_client" 2>/dev/null; then
     "$PYTHON" -m pip install --quiet "$ROOT/tools/pss_client"
 fi
+# The documentation's examples (tests/test_doc_examples.py) run curl and openssl.
+missing=()
+for tool in curl openssl; do
+    command -v "$tool" >/dev/null || missing+=("$tool")
+done
+if ((${#missing[@]})); then
+    if command -v apt-get >/dev/null && [[ $(id -u) -eq 0 ]]; then
+        echo "deps.sh: apt-get install ${missing[*]}"
+        apt-get update -qq >/dev/null || true
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    else
+        echo "deps.sh: ${missing[*]} missing: the documentation's examples need them" >&2
+    fi
+fi
