@@ -7,7 +7,6 @@ import time
 import traceback
 import uuid
 from collections import defaultdict
-from datetime import timedelta
 from types import SimpleNamespace
 
 import psycopg2
@@ -19,9 +18,9 @@ from odoo.tools import SQL, config
 
 from ..batch import PssBatch
 from ..cron_wakeup import schedule_wakeup
-from ..lib.backoff import full_jitter
 from ..lib.delivery import cron_time_budget, fits_budget
 from ..lib.errors import PssDataError, PssError
+from ..lib.failures import RetryPolicy, categorize, failure_outcome
 from ..lib.masking import (
     mask_details,
     mask_payload,
@@ -1135,7 +1134,7 @@ class PssMessage(models.Model):
         """The values that record one failure according to its category."""
         self.ensure_one()
         system = self.system_id
-        category = self._categorize(error)
+        category = categorize(error)
         message = getattr(error, "message", None) or str(error) or repr(error)
         details = getattr(error, "details", None) or False
         # What a handler or Odoo says may quote a sensitive value (a tax id
@@ -1156,9 +1155,16 @@ class PssMessage(models.Model):
             vals["last_error"] = mask_text(
                 f"{message}\n\n{error.pss_traceback}", hidden
             )
+        state_vals, gave_up = failure_outcome(
+            category,
+            self.attempts,
+            RetryPolicy.of(system),
+            now,
+            retry_after=getattr(error, "retry_after", None) or 0,
+        )
+        vals.update(state_vals)
         if category == "dependency":
             vals.update(
-                state="parked",
                 park_reason=message,
                 wait_system_id=False
                 if getattr(error, "any_system", False)
@@ -1167,34 +1173,15 @@ class PssMessage(models.Model):
                 wait_external_id=error.external_id,
             )
         elif category == "hold":
-            vals.update(state="parked", park_reason=message)
+            vals.update(park_reason=message)
         elif category == "conflict":
-            vals.update(state="done", note=message, finished_at=now)
-        elif category == "data":
-            vals.update(state="dead", finished_at=now)
-        else:
-            max_attempts = (
-                system.max_attempts
-                if category == "transient"
-                else system.internal_max_attempts
+            vals.update(note=message)
+        if gave_up:
+            vals["last_error"] = _(
+                "%(error)s\n(gave up after %(attempts)s attempts)",
+                error=vals["last_error"],
+                attempts=self.attempts,
             )
-            if self.attempts >= max_attempts:
-                vals.update(state="dead", finished_at=now)
-                vals["last_error"] = _(
-                    "%(error)s\n(gave up after %(attempts)s attempts)",
-                    error=vals["last_error"],
-                    attempts=self.attempts,
-                )
-            else:
-                delay = full_jitter(
-                    self.attempts,
-                    system.retry_base,
-                    system.retry_cap,
-                    minimum=getattr(error, "retry_after", None) or 0,
-                )
-                vals.update(
-                    state="retrying", next_attempt_at=now + timedelta(seconds=delay)
-                )
         return vals
 
     def _write_outcomes(self, vals_by_id):
@@ -1243,16 +1230,6 @@ class PssMessage(models.Model):
                 )
             )
         self.browse(list(vals_by_id)).invalidate_recordset()
-
-    @staticmethod
-    def _categorize(error):
-        if isinstance(error, PssError):
-            return error.category
-        if isinstance(error, psycopg2.OperationalError):
-            return "transient"  # serialization failure, lock timeout...
-        if isinstance(error, ValidationError | UserError | AccessError):
-            return "data"
-        return "internal"
 
     # ------------------------------------------------------------------
     # Outbound
