@@ -5,13 +5,13 @@ from datetime import timezone
 from odoo import api, models
 
 from odoo.addons.pss_core.lib.errors import PssDataError
+from odoo.addons.pss_core.lib.hashing import payload_hash
 from odoo.addons.pss_core.lib.masking import (
     mask_details,
     mask_text,
     sensitive_paths,
     sensitive_values,
 )
-from odoo.addons.pss_core.models.pss_message import payload_hash
 
 from ..lib.intake import key_conflicts, naive_utc, split_document, validate_envelope
 from ..lib.jsonpath import join_path, prefix_details
