@@ -3,6 +3,7 @@ from . import (
     pss_event_type,
     pss_handler,
     pss_message,
+    pss_message_claim,
     pss_message_enqueue,
     pss_message_record,
     pss_run,
