@@ -6,6 +6,7 @@ from . import (
     pss_message_claim,
     pss_message_dispatch,
     pss_message_enqueue,
+    pss_message_outbound,
     pss_message_outcome,
     pss_message_record,
     pss_message_runner,
