@@ -4,6 +4,7 @@ from . import (
     pss_handler,
     pss_message,
     pss_message_claim,
+    pss_message_cron,
     pss_message_dispatch,
     pss_message_enqueue,
     pss_message_outbound,
