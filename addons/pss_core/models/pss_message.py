@@ -385,23 +385,3 @@ class PssMessage(models.Model):
             "view_mode": "tree,form",
             "domain": [("message_id", "=", self.id)],
         }
-
-    @api.model
-    def _pss_queue_stats(self):
-        """Counts by state and age of the oldest pending message (seconds)."""
-        self.flush_model(["state", "received_at"])
-        self.env.cr.execute(
-            """
-            SELECT state, count(*),
-                   EXTRACT(EPOCH FROM (now() at time zone 'UTC') - min(received_at))
-            FROM pss_message GROUP BY state
-            """
-        )
-        stats = {"by_state": {}, "oldest_pending_seconds": 0}
-        for state, count, age in self.env.cr.fetchall():
-            stats["by_state"][state] = count
-            if state in ("pending", "retrying"):
-                stats["oldest_pending_seconds"] = max(
-                    stats["oldest_pending_seconds"], float(age or 0)
-                )
-        return stats
