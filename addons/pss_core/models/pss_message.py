@@ -251,17 +251,25 @@ class PssMessage(models.Model):
     # Manual actions (pss Manager)
     # ------------------------------------------------------------------
     def _check_manager(self):
-        if not self.env.user.has_group("pss_core.group_pss_manager"):
+        if not self.env.user.has_group(MANAGER_GROUP):
             raise AccessError(
                 _("Only pss Managers may retry, requeue, cancel or edit messages.")
             )
 
+    def _manager_todo(self, states, refusal):
+        """The messages of ``self`` in ``states`` that a manager acts on;
+        ``refusal`` (a UserError) if there are none."""
+        self._check_manager()
+        todo = self.filtered(lambda m: m.state in states)
+        if not todo:
+            raise UserError(refusal)
+        return todo
+
     def action_retry_now(self):
         """Retrying messages: try again now instead of waiting."""
-        self._check_manager()
-        todo = self.filtered(lambda m: m.state == "retrying")
-        if not todo:
-            raise UserError(_("Only messages waiting for a retry can be retried now."))
+        todo = self._manager_todo(
+            ("retrying",), _("Only messages waiting for a retry can be retried now.")
+        )
         todo.write({"next_attempt_at": fields.Datetime.now()})
         for message in todo:
             message.message_post(body=_("Retry requested now."))
@@ -270,14 +278,10 @@ class PssMessage(models.Model):
 
     def action_requeue(self):
         """Dead, parked, done or cancelled messages: apply again from the start."""
-        self._check_manager()
-        todo = self.filtered(
-            lambda m: m.state in ("dead", "parked", "done", "cancelled")
+        todo = self._manager_todo(
+            ("dead", "parked", "done", "cancelled"),
+            _("Only dead, parked, done or cancelled messages can be requeued."),
         )
-        if not todo:
-            raise UserError(
-                _("Only dead, parked, done or cancelled messages can be requeued.")
-            )
         if todo.filtered("payload_purged"):
             raise UserError(
                 _("The payload of a purged message is gone; it cannot be requeued.")
@@ -308,12 +312,10 @@ class PssMessage(models.Model):
         return True
 
     def action_cancel(self):
-        self._check_manager()
-        todo = self.filtered(
-            lambda m: m.state in ("pending", "retrying", "parked", "dead")
+        todo = self._manager_todo(
+            ("pending", "retrying", "parked", "dead"),
+            _("Only messages not yet applied can be cancelled."),
         )
-        if not todo:
-            raise UserError(_("Only messages not yet applied can be cancelled."))
         todo.write({"state": "cancelled", "finished_at": fields.Datetime.now()})
         for message in todo:
             message.message_post(body=_("Cancelled."))
