@@ -32,6 +32,29 @@ class PssMessage(models.Model):
             "data": self.payload or {},
         }
 
+    def _unsendable_note(self):
+        """Why this outbound message is never sent (it is cancelled, kept for
+        the audit trail, out of "needs attention"), or None to send it."""
+        self.ensure_one()
+        system = self.system_id
+        if not system.outbound_url:
+            # Not every system takes status back (an HRIS may not).
+            return _(
+                "Not sent: system %s has no outbound URL. Set one "
+                "and requeue to send it.",
+                system.code,
+            )
+        if self.event_type not in system._pss_allowed_types("out"):
+            # The system does not receive this type.
+            return _(
+                "Not sent: system %(system)s does not receive "
+                "%(type)s events. Add the type to its events "
+                "received and requeue to send it.",
+                system=system.code,
+                type=self.event_type,
+            )
+        return None
+
     @api.model
     def _send_claimed(self, ids, worker, commit=True, now=None, deadline=None):
         """POST each claimed outbound message; commit after each one.
@@ -77,42 +100,15 @@ class PssMessage(models.Model):
             if not owned:
                 continue
             started = time.monotonic()
-            if not system.outbound_url:
-                # Not every system takes status back (an HRIS may not): keep
-                # the message for the audit trail, out of "needs attention".
+            note = message._unsendable_note()
+            if note:
                 message.write(
                     {
                         "state": "cancelled",
                         "finished_at": now or fields.Datetime.now(),
                         "lease_owner": False,
                         "lease_expires_at": False,
-                        "note": _(
-                            "Not sent: system %s has no outbound URL. Set one "
-                            "and requeue to send it.",
-                            system.code,
-                        ),
-                    }
-                )
-                counts["cancelled"] = counts.get("cancelled", 0) + 1
-                if commit:
-                    self.env.cr.commit()  # pylint: disable=invalid-commit
-                continue
-            if message.event_type not in system._pss_allowed_types("out"):
-                # The system does not receive this type: keep it for the
-                # audit trail, never send it.
-                message.write(
-                    {
-                        "state": "cancelled",
-                        "finished_at": now or fields.Datetime.now(),
-                        "lease_owner": False,
-                        "lease_expires_at": False,
-                        "note": _(
-                            "Not sent: system %(system)s does not receive "
-                            "%(type)s events. Add the type to its events "
-                            "received and requeue to send it.",
-                            system=system.code,
-                            type=message.event_type,
-                        ),
+                        "note": note,
                     }
                 )
                 counts["cancelled"] = counts.get("cancelled", 0) + 1
