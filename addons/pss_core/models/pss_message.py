@@ -1,5 +1,21 @@
+"""The sync message (pss.message): fields, computes, indexes, manager actions.
+
+The queue engine that moves a message extends this model, one step a file:
+
+- ``pss_message_enqueue.py``: store messages, wake a cron worker;
+- ``pss_message_claim.py``: claim, lease, lock, release, recover (SQL);
+- ``pss_message_runner.py``: the loop a cron worker runs (commits, budget);
+- ``pss_message_dispatch.py``: apply claimed inbound messages with their
+  handler (its security environment, savepoints, one-by-one fallback);
+- ``pss_message_outcome.py``: write what happened (the rules of what a
+  failure becomes are plain Python: ``lib/failures.py``);
+- ``pss_message_outbound.py``: send claimed outbound messages;
+- ``pss_message_cron.py``: the crons (data/ir_cron.xml).
+
+docs/ARCHITECTURE.md follows one event through them.
+"""
+
 import json
-import logging
 import uuid
 
 from odoo import _, api, fields, models
@@ -7,13 +23,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..lib.errors import PssDataError
 from ..lib.hashing import canonical_json
-from ..lib.masking import (
-    mask_payload,
-    sensitive_paths,
-    sensitive_values,
-)
-
-_logger = logging.getLogger(__name__)
+from ..lib.masking import mask_payload, sensitive_paths, sensitive_values
 
 STATES = [
     ("pending", "Pending"),
@@ -153,8 +163,9 @@ class PssMessage(models.Model):
     ]
 
     def init(self):
-        # One partial index per queue query (see _claim, _recover_leases,
-        # _release_waiting, _cron_purge_payloads).
+        # One partial index per queue query (see _claim, _recover_leases and
+        # _release_waiting in pss_message_claim.py, _cron_purge_payloads in
+        # pss_message_cron.py).
         cr = self.env.cr
         cr.execute(
             """
