@@ -1,6 +1,8 @@
 """The sync message (pss.message): fields, computes, indexes, manager actions.
 
-The queue engine that moves a message extends this model, one step a file:
+The queue engine that moves a message is inherited from one abstract model
+per step (``pss.message.<step>``, each in its file; they work on the
+pss_message table and are meant for this model only):
 
 - ``pss_message_enqueue.py``: store messages, wake a cron worker;
 - ``pss_message_claim.py``: claim, lease, lock, release, recover (SQL);
@@ -48,7 +50,17 @@ MANAGER_GROUP = "pss_core.group_pss_manager"
 class PssMessage(models.Model):
     _name = "pss.message"
     _description = "Sync Message"
-    _inherit = ["mail.thread"]
+    # The queue engine, one step a model (see the module docstring).
+    _inherit = [
+        "mail.thread",
+        "pss.message.enqueue",
+        "pss.message.claim",
+        "pss.message.runner",
+        "pss.message.dispatch",
+        "pss.message.outcome",
+        "pss.message.outbound",
+        "pss.message.cron",
+    ]
     _order = "id desc"
     _rec_names_search = ["external_event_id", "idempotency_key", "event_type"]
 

@@ -16,8 +16,11 @@ from odoo.tools import SQL
 _logger = logging.getLogger(__name__)
 
 
-class PssMessage(models.Model):
-    _inherit = "pss.message"
+class PssMessageClaim(models.AbstractModel):
+    """Inherited by pss.message only (its methods work on that table)."""
+
+    _name = "pss.message.claim"
+    _description = "Sync Message: claims and leases"
 
     @api.model
     def _claim(self, direction, limit, worker, now=None, system=None):

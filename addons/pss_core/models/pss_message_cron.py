@@ -14,8 +14,11 @@ _logger = logging.getLogger(__name__)
 RUN_RETENTION_DAYS = 90
 
 
-class PssMessage(models.Model):
-    _inherit = "pss.message"
+class PssMessageCron(models.AbstractModel):
+    """Inherited by pss.message only (its methods work on that table)."""
+
+    _name = "pss.message.cron"
+    _description = "Sync Message: crons"
 
     @api.model
     def _cron_process_inbound(self, time_budget=240):

@@ -27,8 +27,11 @@ from ..lib.masking import mask_text
 _logger = logging.getLogger(__name__)
 
 
-class PssMessage(models.Model):
-    _inherit = "pss.message"
+class PssMessageDispatch(models.AbstractModel):
+    """Inherited by pss.message only (its methods work on that table)."""
+
+    _name = "pss.message.dispatch"
+    _description = "Sync Message: dispatch to handlers"
 
     def _handler_env(self, system, company):
         """Environment a handler runs in: the system's user, in the company."""

@@ -53,8 +53,11 @@ _INSERT_COLUMNS = (
 )
 
 
-class PssMessage(models.Model):
-    _inherit = "pss.message"
+class PssMessageEnqueue(models.AbstractModel):
+    """Inherited by pss.message only (its methods work on that table)."""
+
+    _name = "pss.message.enqueue"
+    _description = "Sync Message: enqueue and wake-up"
 
     @api.model
     def enqueue(

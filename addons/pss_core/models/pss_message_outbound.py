@@ -15,8 +15,11 @@ from odoo import _, api, fields, models
 from ..lib.delivery import fits_budget
 
 
-class PssMessage(models.Model):
-    _inherit = "pss.message"
+class PssMessageOutbound(models.AbstractModel):
+    """Inherited by pss.message only (its methods work on that table)."""
+
+    _name = "pss.message.outbound"
+    _description = "Sync Message: outbound sending"
 
     def _outbound_envelope(self):
         self.ensure_one()

@@ -19,8 +19,11 @@ from ..lib.failures import RetryPolicy, categorize, failure_outcome
 from ..lib.masking import mask_details, mask_text
 
 
-class PssMessage(models.Model):
-    _inherit = "pss.message"
+class PssMessageOutcome(models.AbstractModel):
+    """Inherited by pss.message only (its methods work on that table)."""
+
+    _name = "pss.message.outcome"
+    _description = "Sync Message: outcomes"
 
     def _finish(self, failures, records, notes, started, now=None):
         """Write the outcome of every message of ``self`` in few queries."""

@@ -20,8 +20,11 @@ from ..lib.worker import worker_id
 _logger = logging.getLogger(__name__)
 
 
-class PssMessage(models.Model):
-    _inherit = "pss.message"
+class PssMessageRunner(models.AbstractModel):
+    """Inherited by pss.message only (its methods work on that table)."""
+
+    _name = "pss.message.runner"
+    _description = "Sync Message: the runner loop"
 
     @api.model
     def _process_queue(
