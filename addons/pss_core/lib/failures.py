@@ -16,7 +16,10 @@ else          are made (``internal``: a bug, retried a few times)
 ============  ==============================================================
 
 Nothing here touches the database: ``pss.message._failure_vals`` asks
-:func:`failure_outcome` and writes the answer (with the error text).
+:func:`failure_outcome` and writes the answer (with the error text). Lease
+recovery (``_recover_lease_rows``) applies the ``internal`` row of this table
+in its one UPDATE: a message whose worker vanished is retried at once, or
+dead once it reached ``internal_max_attempts``.
 """
 
 from datetime import timedelta
