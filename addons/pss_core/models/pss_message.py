@@ -349,6 +349,7 @@ class PssMessage(models.Model):
         self.ensure_one()
         return {
             "type": "ir.actions.act_window",
+            "name": _("Edit payload and replay"),
             "res_model": "pss.message.edit.wizard",
             "view_mode": "form",
             "target": "new",

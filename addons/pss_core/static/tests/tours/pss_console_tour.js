@@ -76,6 +76,7 @@ registry.category("web_tour.tours").add("pss_console_tour", {
         {
             content: "Correct the payload",
             trigger: `.o_field_widget[name="payload_text"] .ace_editor`,
+            extra_trigger: `.modal-title:contains("Edit payload and replay")`,
             run() {
                 const editor = window.ace.edit(this.$anchor[0]);
                 editor.setValue(editor.getValue().replace('"data"', '"ok"'));
