@@ -327,6 +327,20 @@ class TestQueueEngine(TransactionCase):
         self.assertTrue(old.payload_purged and old.payload_sha256)
         self.assertEqual(new.payload["name"], "new")
 
+    def test_retention_deletes_lock_keys_untouched_for_a_day(self):
+        from odoo.addons.pss_core.lib.locks import advisory_xact_lock
+
+        cr = self.env.cr
+        stale = advisory_xact_lock(cr, "test", unique("stale"))
+        fresh = advisory_xact_lock(cr, "test", unique("fresh"))
+        cr.execute(
+            "UPDATE pss_lock_key SET touched_at = %s WHERE key = %s",
+            [self.now - timedelta(days=2), stale],
+        )
+        self.Message._cron_purge_payloads(now=self.now)
+        cr.execute("SELECT key FROM pss_lock_key WHERE key IN %s", [(stale, fresh)])
+        self.assertEqual([k for (k,) in cr.fetchall()], [fresh])
+
     def test_sensitive_fields_are_masked_in_the_console(self):
         message = self.enqueue({"external_id": "M1", "name": "m", "secret": "hunter2"})
         # Masked for a console user; pss Managers see the value.

@@ -33,7 +33,10 @@ class PssBinding(models.Model):
     last_version = fields.Integer(
         help="Highest version of the external record applied so far."
     )
-    last_message_id = fields.Many2one("pss.message", ondelete="set null")
+    # Indexed: deleting a message sets its bindings' link to NULL.
+    last_message_id = fields.Many2one(
+        "pss.message", ondelete="set null", index="btree_not_null"
+    )
     voided_version = fields.Integer(
         readonly=True,
         help="Highest version the system withdrew (a void): anything sent at "

@@ -73,7 +73,8 @@ class PssMessageCron(models.AbstractModel):
         """Empty payloads of finished messages older than the retention.
 
         Also deletes run records older than ``pss_core.run_retention_days``
-        (system parameter, 90 days by default).
+        (system parameter, 90 days by default) and lock keys untouched for a
+        day (``pss_lock_key``, lib/locks.py).
         """
         now = now or fields.Datetime.now()
         self.flush_model()
@@ -101,10 +102,19 @@ class PssMessageCron(models.AbstractModel):
         runs_deleted = (
             self.env["pss.run"]._purge(keep_days, now=now) if keep_days > 0 else 0
         )
+        # Lock keys (lib/locks.py) only matter while a transaction that
+        # touched them may still have a concurrent waiter: a day is ample.
+        self.env.cr.execute(
+            "DELETE FROM pss_lock_key WHERE touched_at < %s - interval '1 day'",
+            [now],
+        )
+        keys_deleted = self.env.cr.rowcount
         _logger.info(
-            "pss: retention purge emptied %d payload(s), deleted %d run(s)",
+            "pss: retention purge emptied %d payload(s), deleted %d run(s) "
+            "and %d lock key(s)",
             purged,
             runs_deleted,
+            keys_deleted,
         )
         if purged or runs_deleted:
             self.env["pss.run"]._record(
