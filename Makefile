@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 PYTHON ?= python3
 
-.PHONY: test fuzz demo bench lint dist setup clean
+.PHONY: test fuzz demo bench lint dist setup clean screenshots
 
 setup:
 	bash setup/ensure_odoo.sh
@@ -26,6 +26,10 @@ lint:
 
 dist:
 	bash setup/dist.sh
+
+# docs/screenshots from a running server (default: `make demo` on :8069)
+screenshots:
+	$(PYTHON) setup/screenshots.py
 
 clean:
 	rm -rf .pss

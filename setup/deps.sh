@@ -27,3 +27,27 @@ fi
 if ! "$PYTHON" -c "import pss_client" 2>/dev/null; then
     "$PYTHON" -m pip install --quiet "$ROOT/tools/pss_client"
 fi
+# Debian packages the tests use, installed when missing and we may (root
+# with apt-get): chromium for the browser tests (Odoo tours; elsewhere they
+# are skipped with this reason, tests/pss_tour.py), curl and openssl for the
+# documentation's examples (tests/test_doc_examples.py).
+missing=()
+for tool in curl openssl; do
+    command -v "$tool" >/dev/null || missing+=("$tool")
+done
+if ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null \
+    && ! command -v google-chrome >/dev/null; then
+    missing+=(chromium)
+fi
+if ((${#missing[@]})); then
+    if command -v apt-get >/dev/null && [[ $(id -u) -eq 0 ]]; then
+        echo "deps.sh: apt-get install ${missing[*]}"
+        apt-get update -qq >/dev/null || true
+        if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null; then
+            echo "deps.sh: could not install ${missing[*]}: tests that need them fail or skip" >&2
+        fi
+    else
+        echo "deps.sh: ${missing[*]} missing and no root/apt-get to install them:" \
+            "the documentation examples need curl/openssl; the browser tests are skipped without chromium" >&2
+    fi
+fi

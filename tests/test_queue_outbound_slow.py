@@ -20,7 +20,12 @@ from odoo.addons.pss_core.tests.common import event_types
 from pss_testing import committed_env, unique
 
 MESSAGES = 200
-TIMEOUT = 0.3  # the system's outbound timeout (s)
+# The system's outbound timeout (s). Far above SLOW: an answer the sender
+# gave up on before it arrived is a timeout to the sender, who sends again
+# (at least once, deduplicated by the receiver with the Idempotency-Key);
+# with 0.3 s, a machine loaded by several test suites answered that late
+# once and the receiver saw one key twice.
+TIMEOUT = 1.0
 HANG_FOR = 3.0  # the receiver hangs this long after its first request (s)
 SLOW = 0.03  # then answers each request after this (s)
 

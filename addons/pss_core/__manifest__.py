@@ -11,7 +11,7 @@
     "license": "LGPL-3",
     "application": True,
     "installable": True,
-    "depends": ["base", "mail"],
+    "depends": ["base", "mail", "web"],
     "external_dependencies": {"python": ["pydantic", "requests"]},
     "data": [
         "security/pss_security.xml",
@@ -30,4 +30,9 @@
         "views/res_config_settings_views.xml",
         "views/pss_menus.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "pss_core/static/tests/tours/*.js",
+        ],
+    },
 }

@@ -1,8 +1,9 @@
-"""Display names of (model, id) references, one read per model."""
+"""(model, id) references: display names, one read per model; the action
+that opens one."""
 
 from collections import defaultdict
 
-__all__ = ["display_names"]
+__all__ = ["display_names", "form_action"]
 
 
 def display_names(env, refs):
@@ -22,3 +23,14 @@ def display_names(env, refs):
         for record in env[model].sudo().browse(list(ids)).exists():
             names[(model, record.id)] = record.display_name
     return names
+
+
+def form_action(model, res_id):
+    """The window action that opens the record ``res_id`` of ``model``."""
+    return {
+        "type": "ir.actions.act_window",
+        "res_model": model,
+        "res_id": res_id,
+        "view_mode": "form",
+        "target": "current",
+    }

@@ -27,4 +27,9 @@
         "views/pss_system_views.xml",
         "views/pss_reconcile_menus.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "pss_reconcile/static/tests/tours/*.js",
+        ],
+    },
 }

@@ -12,7 +12,6 @@ import logging
 import re
 import threading
 import time
-from datetime import timezone
 from urllib.parse import quote, urlencode
 
 import psycopg2
@@ -53,12 +52,6 @@ def pss_route(path, methods):
         save_session=False,
         pss_api=True,
     )
-
-
-def _iso(value):
-    if not value:
-        return None
-    return value.replace(tzinfo=timezone.utc).isoformat().replace("+00:00", "Z")
 
 
 def _utcnow():
@@ -510,7 +503,7 @@ class PssApiController(http.Controller):
                     "by_state": by_state,
                     "oldest_pending_age_seconds": round(oldest, 3),
                 },
-                "checked_at": _iso(fields.Datetime.now()),
+                "checked_at": intake.iso_utc(fields.Datetime.now()),
             },
         )
 

@@ -35,6 +35,7 @@ __all__ = [
     "check_content_type",
     "check_declared_length",
     "check_values",
+    "iso_utc",
     "key_conflicts",
     "naive_utc",
     "parse_json",
@@ -251,6 +252,14 @@ def validate_envelope(raw, prefix=""):
         return Envelope.model_validate(raw), []
     except ValidationError as exc:
         return None, pydantic_details(exc, prefix)
+
+
+def iso_utc(value):
+    """A naive UTC datetime as Odoo stores it, as ISO 8601 text ending in Z
+    (None for an empty value): the inverse of :func:`naive_utc`."""
+    if not value:
+        return None
+    return value.replace(tzinfo=timezone.utc).isoformat().replace("+00:00", "Z")
 
 
 def naive_utc(moment):

@@ -1,19 +1,24 @@
 import re
 from collections import Counter
-from datetime import timezone
 
 from odoo import api, models
 
 from odoo.addons.pss_core.lib.errors import PssDataError
+from odoo.addons.pss_core.lib.hashing import payload_hash
 from odoo.addons.pss_core.lib.masking import (
     mask_details,
     mask_text,
     sensitive_paths,
     sensitive_values,
 )
-from odoo.addons.pss_core.models.pss_message import payload_hash
 
-from ..lib.intake import key_conflicts, naive_utc, split_document, validate_envelope
+from ..lib.intake import (
+    iso_utc,
+    key_conflicts,
+    naive_utc,
+    split_document,
+    validate_envelope,
+)
 from ..lib.jsonpath import join_path, prefix_details
 from ..lib.problem import ApiProblem
 
@@ -415,18 +420,12 @@ class PssApiIntake(models.AbstractModel):
             "error": error,
             "park_reason": mask_text(message.park_reason, hidden) or None,
             "note": mask_text(message.note, hidden) or None,
-            "received_at": _iso(message.received_at),
-            "started_at": _iso(message.started_at),
-            "finished_at": _iso(message.finished_at),
-            "next_attempt_at": _iso(message.next_attempt_at),
+            "received_at": iso_utc(message.received_at),
+            "started_at": iso_utc(message.started_at),
+            "finished_at": iso_utc(message.finished_at),
+            "next_attempt_at": iso_utc(message.next_attempt_at),
             "results": results,
         }
-
-
-def _iso(value):
-    if not value:
-        return None
-    return value.replace(tzinfo=timezone.utc).isoformat().replace("+00:00", "Z")
 
 
 def _error_text(message):

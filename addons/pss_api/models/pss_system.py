@@ -1,9 +1,10 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from odoo.addons.pss_core.models.pss_message import MANAGER_GROUP
+
 from ..lib.credentials import generate_api_key, generate_signing_secret, hash_key
 
-MANAGER_GROUP = "pss_core.group_pss_manager"
 MAX_ACTIVE_CREDENTIALS = 2
 
 

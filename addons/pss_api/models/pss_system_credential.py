@@ -1,7 +1,5 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, UserError
-
-MANAGER_GROUP = "pss_core.group_pss_manager"
+from odoo.exceptions import UserError
 
 
 class PssSystemCredential(models.Model):
@@ -70,13 +68,9 @@ class PssSystemCredential(models.Model):
                 f"pss_{credential.key_prefix}_…" if credential.key_prefix else False
             )
 
-    def _check_pss_manager(self):
-        if not (self.env.su or self.env.user.has_group(MANAGER_GROUP)):
-            raise AccessError(_("Only pss Managers may manage API credentials."))
-
     def action_revoke(self):
         """Revoke these credentials at once (a leaked key, a retired sender)."""
-        self._check_pss_manager()
+        self.env["pss.system"]._check_pss_manager()
         todo = self.filtered(lambda c: c.state == "active")
         if not todo:
             raise UserError(_("These credentials are already revoked."))

@@ -1,3 +1,15 @@
+# The queue engine's steps first: pss.message inherits them.
+from . import (
+    pss_message_claim,
+    pss_message_cron,
+    pss_message_dispatch,
+    pss_message_enqueue,
+    pss_message_outbound,
+    pss_message_outcome,
+    pss_message_runner,
+)
+
+# isort: split
 from . import (
     pss_binding,
     pss_event_type,

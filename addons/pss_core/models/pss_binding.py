@@ -2,9 +2,10 @@ from collections import namedtuple
 
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import SQL
 
 from ..lib.locks import LOCK_TABLE_DDL
-from ..record_names import display_names
+from ..record_names import display_names, form_action
 
 # What a handler needs to know of one bound external id (see _states).
 BoundState = namedtuple(
@@ -181,6 +182,39 @@ class PssBinding(models.Model):
             for row in self.env.cr.fetchall()
         }
 
+    def _upsert(self, system, model, columns, rows, update, returning=None):
+        """``INSERT ... ON CONFLICT (system, model, external id) DO UPDATE``
+        of one row per external id: ``rows`` maps an external id to its
+        (res_id, company_id, *``columns``) values; ``update`` is the SET list
+        for an existing binding (the write audit columns are added)."""
+        self.check_access_rights("create")
+        self.flush_model()
+        now = fields.Datetime.now()
+        uid = self.env.uid
+        values = SQL(", ").join(
+            SQL("%s", (system.id, model, ext, *row, uid, now, uid, now))
+            for ext, row in rows.items()
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO pss_binding (system_id, res_model, external_id, res_id,
+                    company_id, %(columns)s,
+                    create_uid, create_date, write_uid, write_date)
+                VALUES %(values)s
+                ON CONFLICT (system_id, res_model, external_id) DO UPDATE
+                   SET %(update)s,
+                       write_uid = EXCLUDED.write_uid,
+                       write_date = EXCLUDED.write_date
+                %(returning)s
+                """,
+                columns=SQL(", ").join(SQL.identifier(c) for c in columns),
+                values=values,
+                update=update,
+                returning=returning or SQL(),
+            )
+        )
+
     @api.model
     def _void_many(self, system, model, items):
         """Record voids in one statement, whether or not a record was ever
@@ -194,43 +228,28 @@ class PssBinding(models.Model):
         """
         if not items:
             return
-        self.check_access_rights("create")
-        self.flush_model()
-        now = fields.Datetime.now()
-        uid = self.env.uid
-        rows = {}
-        for item in items:
-            ext = str(item["external_id"])
-            rows[ext] = (
-                system.id,
-                model,
-                ext,
-                0,
+        rows = {
+            str(item["external_id"]): (
+                0,  # no record
                 item.get("company_id") or None,
                 item.get("version") or 0,
                 item["voided_at"],
-                uid,
-                now,
-                uid,
-                now,
             )
-        placeholders = ", ".join(["%s"] * len(rows))
-        self.env.cr.execute(
-            f"""
-            INSERT INTO pss_binding (system_id, res_model, external_id, res_id,
-                company_id, voided_version, voided_at,
-                create_uid, create_date, write_uid, write_date)
-            VALUES {placeholders}
-            ON CONFLICT (system_id, res_model, external_id) DO UPDATE
-               SET voided_version = GREATEST(EXCLUDED.voided_version,
-                                             pss_binding.voided_version),
-                   voided_at = GREATEST(EXCLUDED.voided_at, pss_binding.voided_at),
-                   company_id = COALESCE(pss_binding.company_id,
-                                         EXCLUDED.company_id),
-                   write_uid = EXCLUDED.write_uid,
-                   write_date = EXCLUDED.write_date
-            """,
-            list(rows.values()),
+            for item in items
+        }
+        self._upsert(
+            system,
+            model,
+            ("voided_version", "voided_at"),
+            rows,
+            SQL(
+                """
+                voided_version = GREATEST(EXCLUDED.voided_version,
+                                          pss_binding.voided_version),
+                voided_at = GREATEST(EXCLUDED.voided_at, pss_binding.voided_at),
+                company_id = COALESCE(pss_binding.company_id, EXCLUDED.company_id)
+                """
+            ),
         )
         self.invalidate_model()
 
@@ -248,45 +267,31 @@ class PssBinding(models.Model):
         """
         if not items:
             return []
-        self.check_access_rights("create")
-        self.flush_model()
-        now = fields.Datetime.now()
-        uid = self.env.uid
-        rows = {}
-        for item in items:
-            ext = str(item["external_id"])
-            rows[ext] = (
-                system.id,
-                model,
-                ext,
+        rows = {
+            str(item["external_id"]): (
                 item["res_id"],
                 item.get("company_id") or None,
                 item.get("version") or 0,
                 item.get("message_id") or None,
-                uid,
-                now,
-                uid,
-                now,
             )
-        placeholders = ", ".join(["%s"] * len(rows))
-        self.env.cr.execute(
-            f"""
-            INSERT INTO pss_binding (system_id, res_model, external_id, res_id,
-                company_id, last_version, last_message_id,
-                create_uid, create_date, write_uid, write_date)
-            VALUES {placeholders}
-            ON CONFLICT (system_id, res_model, external_id) DO UPDATE
-               SET res_id = EXCLUDED.res_id,
-                   company_id = COALESCE(EXCLUDED.company_id, pss_binding.company_id),
-                   last_version = GREATEST(EXCLUDED.last_version,
-                                           pss_binding.last_version),
-                   last_message_id = COALESCE(EXCLUDED.last_message_id,
-                                              pss_binding.last_message_id),
-                   write_uid = EXCLUDED.write_uid,
-                   write_date = EXCLUDED.write_date
-            RETURNING external_id, (xmax = 0) AS inserted
-            """,
-            list(rows.values()),
+            for item in items
+        }
+        self._upsert(
+            system,
+            model,
+            ("last_version", "last_message_id"),
+            rows,
+            SQL(
+                """
+                res_id = EXCLUDED.res_id,
+                company_id = COALESCE(EXCLUDED.company_id, pss_binding.company_id),
+                last_version = GREATEST(EXCLUDED.last_version,
+                                        pss_binding.last_version),
+                last_message_id = COALESCE(EXCLUDED.last_message_id,
+                                           pss_binding.last_message_id)
+                """
+            ),
+            returning=SQL("RETURNING external_id, (xmax = 0) AS inserted"),
         )
         created = [ext for ext, inserted in self.env.cr.fetchall() if inserted]
         self.invalidate_model()
@@ -313,9 +318,4 @@ class PssBinding(models.Model):
 
     def action_open_record(self):
         self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": self.res_model,
-            "res_id": self.res_id,
-            "view_mode": "form",
-        }
+        return form_action(self.res_model, self.res_id)

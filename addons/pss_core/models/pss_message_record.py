@@ -1,6 +1,6 @@
 from odoo import _, api, fields, models
 
-from ..record_names import display_names
+from ..record_names import display_names, form_action
 
 
 class PssMessageRecord(models.Model):
@@ -57,10 +57,4 @@ class PssMessageRecord(models.Model):
 
     def action_open(self):
         self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": self.res_model,
-            "res_id": self.res_id,
-            "view_mode": "form",
-            "target": "current",
-        }
+        return form_action(self.res_model, self.res_id)

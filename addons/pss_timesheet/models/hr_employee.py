@@ -1,4 +1,5 @@
 from odoo import fields, models
+from odoo.tools.sql import create_index
 
 
 class HrEmployee(models.Model):
@@ -26,3 +27,17 @@ class HrEmployee(models.Model):
         string="Hourly Cost History",
         groups="hr.group_hr_user",
     )
+
+    def init(self):
+        res = super().init()
+        # resource.upserted matches a new resource to an employee of the
+        # entity by work e-mail, case- and blank-insensitive
+        # (pss.handler.resource.upserted._pss_employees_by_email).
+        create_index(
+            self.env.cr,
+            "hr_employee_pss_work_email_index",
+            self._table,
+            ["company_id", "lower(btrim(work_email))"],
+            where="work_email IS NOT NULL",
+        )
+        return res
