@@ -68,7 +68,7 @@ registry.category("web_tour.tours").add("pss_console_tour", {
         {
             content: "The banner says why it died",
             trigger: `.o_form_view .alert-danger:contains("amount does not match")`,
-            run() {},
+            isCheck: true,
         },
         {
             content: "Edit payload and replay",

@@ -31,7 +31,7 @@ registry.category("web_tour.tours").add("pss_recon_dashboard_tour", {
             {
                 content: "The dashboard shows the entity's card",
                 trigger: `.o_pss_recon_dashboard .o_kanban_record:contains("${entity}")`,
-                run() {},
+                isCheck: true,
             },
             {
                 content: "Open the entity's open variances",
@@ -41,7 +41,7 @@ registry.category("web_tour.tours").add("pss_recon_dashboard_tour", {
             {
                 content: "The tile opened the variance behind its number",
                 trigger: `.o_breadcrumb:contains("Open variances")`,
-                run() {},
+                isCheck: true,
             },
             {
                 content: "Open the variance",
@@ -62,7 +62,7 @@ registry.category("web_tour.tours").add("pss_recon_dashboard_tour", {
                 content: "Resolved: the line can be reopened, no longer resolved",
                 trigger: `.o_form_view .o_form_statusbar button[name="action_reopen"]`,
                 extra_trigger: `.o_form_view div[name="resolved_by_id"]`,
-                run() {},
+                isCheck: true,
             },
         ];
     },
