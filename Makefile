@@ -1,8 +1,8 @@
-# make demo | make test | make fuzz | make bench | make lint   (see README.md)
+# make demo | make test | make fuzz | make bench | make lint | make dist   (see README.md)
 SHELL := /bin/bash
 PYTHON ?= python3
 
-.PHONY: test fuzz demo bench lint setup clean screenshots
+.PHONY: test fuzz demo bench lint dist setup clean screenshots
 
 setup:
 	bash setup/ensure_odoo.sh
@@ -23,6 +23,9 @@ bench:
 
 lint:
 	bash setup/lint.sh
+
+dist:
+	bash setup/dist.sh
 
 # docs/screenshots from a running server (default: `make demo` on :8069)
 screenshots:

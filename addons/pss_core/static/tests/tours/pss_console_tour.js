@@ -41,7 +41,9 @@ registry.category("web_tour.tours").add("pss_console_tour", {
             trigger: `.o_searchview_facet:contains("Dead")`,
             extra_trigger: `.o_filter_menu`,
             run() {
-                document.querySelector(".o_control_panel .o_searchview_dropdown_toggler").click();
+                document
+                    .querySelector(".o_control_panel .o_searchview_dropdown_toggler")
+                    .click();
             },
         },
         {
@@ -66,7 +68,7 @@ registry.category("web_tour.tours").add("pss_console_tour", {
         {
             content: "The banner says why it died",
             trigger: `.o_form_view .alert-danger:contains("amount does not match")`,
-            run() {},
+            isCheck: true,
         },
         {
             content: "Edit payload and replay",

@@ -12,58 +12,58 @@ registry.category("web_tour.tours").add("pss_recon_dashboard_tour", {
     steps: () => {
         const entity = "PSS Consulting GmbH";
         return [
-        stepUtils.showAppsMenuItem(),
-        {
-            content: "Open the Integrations app",
-            trigger: `.o_app[data-menu-xmlid="pss_core.pss_menu_root"]`,
-            run: "click",
-        },
-        {
-            content: "Finance",
-            trigger: `.o_main_navbar [data-menu-xmlid="pss_reconcile.pss_reconcile_menu_finance"]`,
-            run: "click",
-        },
-        {
-            content: "Integration control",
-            trigger: `.dropdown-item[data-menu-xmlid="pss_reconcile.pss_recon_dashboard_menu"]`,
-            run: "click",
-        },
-        {
-            content: "The dashboard shows the entity's card",
-            trigger: `.o_pss_recon_dashboard .o_kanban_record:contains("${entity}")`,
-            run() {},
-        },
-        {
-            content: "Open the entity's open variances",
-            trigger: `.o_kanban_record:contains("${entity}") .o_pss_tile_variances`,
-            run: "click",
-        },
-        {
-            content: "The tile opened the variance behind its number",
-            trigger: `.o_breadcrumb:contains("Open variances")`,
-            run() {},
-        },
-        {
-            content: "Open the variance",
-            trigger: `.o_data_row:contains("Variance") td.o_data_cell[name="label"]`,
-            run: "click",
-        },
-        {
-            content: "Give the reason",
-            trigger: `.o_form_view div[name="resolution"] textarea`,
-            run: "text PSA export missed Friday's lines; confirmed with the PSA team",
-        },
-        {
-            content: "Resolve",
-            trigger: `.o_form_view .o_form_statusbar button[name="action_resolve"]`,
-            run: "click",
-        },
-        {
-            content: "Resolved: the line can be reopened, no longer resolved",
-            trigger: `.o_form_view .o_form_statusbar button[name="action_reopen"]`,
-            extra_trigger: `.o_form_view div[name="resolved_by_id"]`,
-            run() {},
-        },
+            stepUtils.showAppsMenuItem(),
+            {
+                content: "Open the Integrations app",
+                trigger: `.o_app[data-menu-xmlid="pss_core.pss_menu_root"]`,
+                run: "click",
+            },
+            {
+                content: "Finance",
+                trigger: `.o_main_navbar [data-menu-xmlid="pss_reconcile.pss_reconcile_menu_finance"]`,
+                run: "click",
+            },
+            {
+                content: "Integration control",
+                trigger: `.dropdown-item[data-menu-xmlid="pss_reconcile.pss_recon_dashboard_menu"]`,
+                run: "click",
+            },
+            {
+                content: "The dashboard shows the entity's card",
+                trigger: `.o_pss_recon_dashboard .o_kanban_record:contains("${entity}")`,
+                isCheck: true,
+            },
+            {
+                content: "Open the entity's open variances",
+                trigger: `.o_kanban_record:contains("${entity}") .o_pss_tile_variances`,
+                run: "click",
+            },
+            {
+                content: "The tile opened the variance behind its number",
+                trigger: `.o_breadcrumb:contains("Open variances")`,
+                isCheck: true,
+            },
+            {
+                content: "Open the variance",
+                trigger: `.o_data_row:contains("Variance") td.o_data_cell[name="label"]`,
+                run: "click",
+            },
+            {
+                content: "Give the reason",
+                trigger: `.o_form_view div[name="resolution"] textarea`,
+                run: "text PSA export missed Friday's lines; confirmed with the PSA team",
+            },
+            {
+                content: "Resolve",
+                trigger: `.o_form_view .o_form_statusbar button[name="action_resolve"]`,
+                run: "click",
+            },
+            {
+                content: "Resolved: the line can be reopened, no longer resolved",
+                trigger: `.o_form_view .o_form_statusbar button[name="action_reopen"]`,
+                extra_trigger: `.o_form_view div[name="resolved_by_id"]`,
+                isCheck: true,
+            },
         ];
     },
 });
