@@ -659,7 +659,8 @@ class Builder:
 
     def assignment_events(self, when, pairs, version=1):
         """The PSA's staffing plan of each (person, engagement) of ``pairs``:
-        planned hours per ISO week, over the period and four weeks after. A
+        planned hours per ISO week (7 a day it plans), over the period and
+        four weeks after. A
         newer version replaces the plan (the mover's old engagement ends at
         mid-month in version 2)."""
         cfg = self.config
@@ -680,7 +681,7 @@ class Builder:
                     continue
                 year, number, _day = monday.isocalendar()
                 weeks.append(
-                    {"week": f"{year}-W{number:02d}", "hours": _d(8 * len(weekdays))}
+                    {"week": f"{year}-W{number:02d}", "hours": _d(7 * len(weekdays))}
                 )
             events.append(
                 self.envelope(
