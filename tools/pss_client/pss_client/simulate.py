@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import re
+import socket
 import sys
 import threading
 import time
@@ -94,6 +95,14 @@ class Receiver:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+
+    def probe(self) -> None:
+        """Fail now (OSError) if the port is taken, not mid-month."""
+        if self._server is None and self.port:
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+                # As the HTTP server binds: a port in TIME_WAIT is free.
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                sock.bind((self.host, self.port))
 
     @property
     def running(self) -> bool:
@@ -270,6 +279,7 @@ class Simulation:
         psa_receiver = self.receivers.get("psa")
         for receiver in self.receivers.values():
             if receiver is psa_receiver and self.outage:
+                receiver.probe()
                 continue
             receiver.start()
         down_since = time.monotonic()
@@ -770,6 +780,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"pss-simulate: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except PssClientError as exc:
+        print(f"pss-simulate: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except OSError as exc:  # e.g. a receiver's port already in use
         print(f"pss-simulate: {exc}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
