@@ -23,8 +23,13 @@ then
     echo "deps.sh: installing requirements.txt"
     "$PYTHON" -m pip install --quiet -r "$ROOT/requirements.txt"
 fi
-# The external-system client is part of the suite (tools/pss_client).
-if ! "$PYTHON" -c "import pss_client" 2>/dev/null; then
+# The external-system client is part of the suite (tools/pss_client): installed
+# when missing or older than the source (its commands: pss-send, pss-receive,
+# pss-simulate).
+wanted=$(sed -n 's/^__version__ = "\(.*\)"$/\1/p' "$ROOT/tools/pss_client/pss_client/__init__.py")
+installed=$("$PYTHON" -c "import pss_client; print(pss_client.__version__)" 2>/dev/null || true)
+if [[ "$installed" != "$wanted" ]]; then
+    echo "deps.sh: installing tools/pss_client $wanted${installed:+ (was $installed)}"
     "$PYTHON" -m pip install --quiet "$ROOT/tools/pss_client"
 fi
 # Debian packages the tests use, installed when missing and we may (root

@@ -3,19 +3,31 @@
 {
     "name": "PSS Demo: a multi-entity services group",
     "summary": "Demo data only: three legal entities in three countries, one "
-    "external system per kind, technical users and value maps",
-    "version": "17.0.1.1.0",
+    "external system per kind, technical users, value maps and intercompany "
+    "agreements",
+    "version": "17.0.1.2.0",
     "category": "Services/Integrations",
     "website": "https://github.com/pss-odoo/pss",
     "author": "PSS contributors",
     "license": "LGPL-3",
     "installable": True,
-    "depends": ["pss_core", "pss_api", "pss_project", "pss_timesheet"],
+    "depends": [
+        "pss_core",
+        "pss_api",
+        "pss_project",
+        "pss_timesheet",
+        "pss_billing",
+        "pss_intercompany",
+        "pss_reporting",
+        "pss_reconcile",
+    ],
     "demo": [
+        "demo/res_currency_rate_demo.xml",
         "demo/res_company_demo.xml",
         "demo/res_users_demo.xml",
         "demo/pss_system_demo.xml",
         "demo/product_demo.xml",
         "demo/pss_value_map_demo.xml",
+        "demo/pss_ic_agreement_demo.xml",
     ],
 }

@@ -9,7 +9,7 @@ Usage::
         final = client.wait_for(entry["id"])
 """
 
-__version__ = "1.0.0"
+__version__ = "1.1.0"
 
 # __version__ is set first: client.py imports it.
 from .client import (
