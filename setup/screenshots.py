@@ -35,12 +35,20 @@ SCREENS = {
     "console_systems": ("pss_core.pss_system_action", None),
     "finance_control_dashboard": ("pss_reconcile.pss_recon_dashboard_action", None),
     "finance_exceptions": ("pss_reconcile.pss_recon_line_action", None),
-    "finance_reconciliation_run": ("pss_reconcile.pss_recon_run_action", "open_first"),
+    # the run with the most variances (the one against the control totals)
+    "finance_reconciliation_run": (
+        "pss_reconcile.pss_recon_run_action",
+        "open_most:variance_count",
+    ),
     "billing_runs": ("pss_billing.pss_billing_run_action", None),
     "billing_wip": ("pss_billing.pss_billing_wip_action", None),
     "intercompany_charges": ("pss_intercompany.pss_ic_charge_action", None),
     "intercompany_balances": ("pss_intercompany.pss_ic_balance_action", None),
-    "reporting_dashboard": ("pss_reporting.pss_report_dashboard_action", None),
+    # it opens on the previous month; the demo's month is the current one
+    "reporting_dashboard": (
+        "pss_reporting.pss_report_dashboard_action",
+        "this_month:month",
+    ),
 }
 
 IDLE = """
@@ -66,6 +74,32 @@ OPEN_FIRST = """
     const cell = document.querySelector('.o_data_row td.o_data_cell');
     if (cell) cell.click();
     return !!cell;
+})()
+"""
+# Set date field %s (en_US format) to the first day of the current month.
+THIS_MONTH = """
+(() => {
+    const input = document.querySelector('.o_field_widget[name="%s"] input');
+    if (!input) return false;
+    const today = new Date();
+    const month = String(today.getMonth() + 1).padStart(2, '0');
+    input.value = `${month}/01/${today.getFullYear()}`;
+    input.dispatchEvent(new Event('input', {bubbles: true}));
+    input.dispatchEvent(new Event('change', {bubbles: true}));
+    return true;
+})()
+"""
+# Open the row with the highest number in column %s.
+OPEN_MOST = """
+(() => {
+    let best = null, most = -1;
+    for (const row of document.querySelectorAll('.o_data_row')) {
+        const cell = row.querySelector('td[name="%s"]');
+        const value = cell ? parseFloat(cell.innerText.replace(/[^0-9.-]/g, '')) : NaN;
+        if (!isNaN(value) && value > most) { most = value; best = row; }
+    }
+    if (best) best.querySelector('td.o_data_cell').click();
+    return !!best;
 })()
 """
 
@@ -207,11 +241,17 @@ def main():
             action, then = SCREENS[name]
             browser.goto(f"{base}/web#action={action}&cids={cids}")
             browser.wait(name)
-            if then == "open_first":
-                opened = browser.js(OPEN_FIRST)
+            if then:
+                action, _sep, column = then.partition(":")
+                if action == "open_most":
+                    opened = browser.js(OPEN_MOST % column)
+                elif action == "this_month":
+                    opened = browser.js(THIS_MONTH % column)
+                else:
+                    opened = browser.js(OPEN_FIRST)
                 if not opened:
                     browser.fail(
-                        name, "the list is empty: nothing to open (is the demo seeded?)"
+                        name, f"{then}: nothing to open or set (is the demo seeded?)"
                     )
                 time.sleep(1)
                 browser.wait(name)
