@@ -74,6 +74,17 @@ class PssBillingRun(models.Model):
         "account.move", "pss_billing_run_id", string="Invoices", readonly=True
     )
     invoice_count = fields.Integer(compute="_compute_invoice_count")
+    # Now, not at the run (the summary tells how the run left them).
+    invoice_waiting_count = fields.Integer(
+        string="To approve",
+        compute="_compute_invoice_count",
+        help="Invoices of this run waiting for finance approval now.",
+    )
+    invoice_posted_count = fields.Integer(
+        string="Posted",
+        compute="_compute_invoice_count",
+        help="Invoices of this run posted now.",
+    )
     engagement_count = fields.Integer(string="Engagements", readonly=True)
     invoiced_count = fields.Integer(string="Invoiced", readonly=True)
     skipped_count = fields.Integer(string="Skipped", readonly=True)
@@ -96,15 +107,21 @@ class PssBillingRun(models.Model):
             run.name = f"{entity} {run.date_from or ''} - {run.date_to or ''}"
 
     def _compute_invoice_count(self):
-        counts = dict(
-            self.env["account.move"]._read_group(
-                [("pss_billing_run_id", "in", self.ids)],
-                ["pss_billing_run_id"],
-                ["__count"],
-            )
-        )
+        total, waiting, posted = {}, {}, {}
+        for run, state, approval, count in self.env["account.move"]._read_group(
+            [("pss_billing_run_id", "in", self.ids)],
+            ["pss_billing_run_id", "state", "pss_approval_state"],
+            ["__count"],
+        ):
+            total[run] = total.get(run, 0) + count
+            if state == "posted":
+                posted[run] = posted.get(run, 0) + count
+            elif state == "draft" and approval == "to_approve":
+                waiting[run] = waiting.get(run, 0) + count
         for run in self:
-            run.invoice_count = counts.get(run, 0)
+            run.invoice_count = total.get(run, 0)
+            run.invoice_waiting_count = waiting.get(run, 0)
+            run.invoice_posted_count = posted.get(run, 0)
 
     # ------------------------------------------------------------------
     # Actions
@@ -265,8 +282,8 @@ class PssBillingRun(models.Model):
         text = ", ".join(parts)
         if counts["invoices"]:
             text += _(
-                "; %(invoices)s invoices (%(posted)s posted, %(waiting)s waiting "
-                "for approval)",
+                "; %(invoices)s invoices (at the run: %(posted)s posted, "
+                "%(waiting)s waiting for approval)",
                 invoices=counts["invoices"],
                 posted=counts["posted"],
                 waiting=counts["waiting"],

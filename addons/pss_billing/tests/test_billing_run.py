@@ -406,7 +406,13 @@ class TestBillingModels(BillingCase):
         )
         action = Run.action_drafts_blocking_lock()
         self.assertIn(invoice, self.env["account.move"].search(action["domain"]))
+        self.assertEqual((run.invoice_waiting_count, run.invoice_posted_count), (1, 0))
         run.with_user(self.biller).action_approve_invoices()
+        # The run shows where its invoices are now; its summary, how the run
+        # left them.
+        run.invalidate_recordset()
+        self.assertEqual((run.invoice_waiting_count, run.invoice_posted_count), (0, 1))
+        self.assertIn("at the run: 0 posted, 1 waiting for approval", run.summary)
         self.assertEqual(
             (invoice.state, invoice.pss_approval_state), ("posted", "approved")
         )
