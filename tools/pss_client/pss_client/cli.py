@@ -252,20 +252,33 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK if ok else EXIT_FAILED
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+def run_main(prog, build, run_args, argv=None, failures=()) -> int:
+    """The entry point of a pss command: parse, run, map errors to exit codes.
+
+    ``UsageError`` exits 2 with the usage; the exceptions in ``failures`` exit
+    1 with their message; argparse's own exits (--help, --version, bad usage)
+    keep their codes.
+    """
+    parser = build()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse: --help / --version (0) or bad usage (2)
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     try:
-        return run(args)
+        return run_args(args)
     except UsageError as exc:
         parser.print_usage(sys.stderr)
-        print(f"pss-send: error: {exc}", file=sys.stderr)
+        print(f"{prog}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except tuple(failures) as exc:
+        print(f"{prog}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     except KeyboardInterrupt:
         return 130
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return run_main("pss-send", build_parser, run, argv)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -31,6 +31,7 @@ from datetime import date
 from typing import Any
 
 from . import __version__
+from .cli import EXIT_FAILED, EXIT_OK, UsageError, run_main
 from .client import PssClient, PssClientError, PssHTTPError
 from .receiver import make_server
 from .scenario import (
@@ -44,18 +45,11 @@ from .scenario import (
     parse_entities,
 )
 
-__all__ = ["Receiver", "Simulation", "load_credentials", "main"]
+__all__ = ["Receiver", "Simulation", "UsageError", "load_credentials", "main"]
 
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
 #: States after which the simulator stops waiting for a message (parked
 #: ones may still be released by a later event).
 SETTLED = frozenset({"done", "dead", "parked", "cancelled"})
-
-
-class UsageError(Exception):
-    """Bad command line or credentials (exit code 2)."""
 
 
 class Receiver:
@@ -768,25 +762,8 @@ def run(args) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
-    try:
-        return run(args)
-    except UsageError as exc:
-        parser.print_usage(sys.stderr)
-        print(f"pss-simulate: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except PssClientError as exc:
-        print(f"pss-simulate: {exc}", file=sys.stderr)
-        return EXIT_FAILED
-    except OSError as exc:  # e.g. a receiver's port already in use
-        print(f"pss-simulate: {exc}", file=sys.stderr)
-        return EXIT_FAILED
-    except KeyboardInterrupt:
-        return 130
+    # OSError: e.g. a receiver's port already in use.
+    return run_main("pss-simulate", build_parser, run, argv, (PssClientError, OSError))
 
 
 if __name__ == "__main__":  # pragma: no cover
