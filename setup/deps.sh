@@ -24,12 +24,24 @@ then
     "$PYTHON" -m pip install --quiet -r "$ROOT/requirements.txt"
 fi
 # The external-system client is part of the suite (tools/pss_client): installed
-# when missing or older than the source (its commands: pss-send, pss-receive,
-# pss-simulate).
-wanted=$(sed -n 's/^__version__ = "\(.*\)"$/\1/p' "$ROOT/tools/pss_client/pss_client/__init__.py")
-installed=$("$PYTHON" -c "import pss_client; print(pss_client.__version__)" 2>/dev/null || true)
-if [[ "$installed" != "$wanted" ]]; then
-    echo "deps.sh: installing tools/pss_client $wanted${installed:+ (was $installed)}"
+# when missing or when its installed modules differ from the source (a change
+# without a version bump must reach pss-send, pss-receive and pss-simulate too).
+if ! "$PYTHON" - "$ROOT/tools/pss_client/pss_client" <<'PY' 2>/dev/null
+import sys
+from pathlib import Path
+
+import pss_client
+
+source = Path(sys.argv[1])
+installed = Path(pss_client.__file__).parent
+if installed.resolve() != source.resolve():
+    for module in source.glob("*.py"):
+        copy = installed / module.name
+        if not copy.exists() or copy.read_bytes() != module.read_bytes():
+            sys.exit(1)
+PY
+then
+    echo "deps.sh: installing tools/pss_client (missing or older than the source)"
     "$PYTHON" -m pip install --quiet "$ROOT/tools/pss_client"
 fi
 # Debian packages the tests use, installed when missing and we may (root
