@@ -13,6 +13,7 @@ from odoo.addons.pss_core.tests.common import make_user, unique
 __all__ = [
     "RecordingServer",
     "committed_env",
+    "main_entity",
     "make_company",
     "make_system",
     "make_user",
@@ -33,6 +34,15 @@ def committed_env(registry):
         raise
     finally:
         cr.close()
+
+
+def main_entity(env):
+    """The main company with an entity code: the company of the tests that
+    commit on cursors of their own."""
+    company = env.ref("base.main_company")
+    if not company.pss_entity_code:
+        company.pss_entity_code = unique("MAIN")
+    return company
 
 
 def make_company(env, name, code, currency="EUR", country="DE"):

@@ -17,7 +17,7 @@ from odoo.tests.common import get_db_name
 
 from odoo.addons.pss_project.tests.common import customer_payload, engagement_payload
 
-from pss_testing import committed_env, make_system, make_user, unique
+from pss_testing import committed_env, main_entity, make_system, make_user, unique
 
 # How long each worker keeps its transaction open after applying: long
 # enough that the other worker applies meanwhile (the race on main).
@@ -31,9 +31,7 @@ class TestProjectConcurrency(BaseCase):
         super().setUpClass()
         cls.registry = odoo.registry(get_db_name())
         with cls.cursor_env() as env:
-            company = env.ref("base.main_company")
-            if not company.pss_entity_code:
-                company.pss_entity_code = unique("MAIN")
+            company = main_entity(env)
             env.ref("base.CHF").active = True
             group = env.ref("pss_project.group_pss_project_integration").id
             cls.user_ids, cls.system_ids = [], []

@@ -19,7 +19,7 @@ from odoo.tests.common import get_db_name
 
 from odoo.addons.pss_core.tests.common import event_types
 
-from pss_testing import committed_env, unique
+from pss_testing import committed_env, main_entity, make_user, unique
 
 
 @tagged("post_install", "-at_install")
@@ -31,23 +31,9 @@ class TestQueueConcurrency(BaseCase):
         super().setUpClass()
         cls.registry = odoo.registry(get_db_name())
         with cls.cursor_env() as env:
-            company = env.ref("base.main_company")
-            if not company.pss_entity_code:
-                company.pss_entity_code = unique("MAIN")
-            user = (
-                env["res.users"]
-                .with_context(no_reset_password=True)
-                .create(
-                    {
-                        "name": "conc tech",
-                        "login": unique("conc_tech"),
-                        "groups_id": [
-                            (6, 0, [env.ref("pss_core.group_pss_integration").id])
-                        ],
-                        "company_ids": [(6, 0, company.ids)],
-                        "company_id": company.id,
-                    }
-                )
+            company = main_entity(env)
+            user = make_user(
+                env, unique("conc_tech"), ["pss_core.group_pss_integration"], company
             )
             system = env["pss.system"].create(
                 {

@@ -17,7 +17,7 @@ from odoo.tests.common import get_db_name
 
 from odoo.addons.pss_core.tests.common import event_types
 
-from pss_testing import committed_env, unique
+from pss_testing import committed_env, main_entity, unique
 
 MESSAGES = 200
 # The system's outbound timeout (s). Far above SLOW: an answer the sender
@@ -86,9 +86,7 @@ class TestOutboundSlowReceiver(BaseCase):
         cls.receiver = HangingReceiver()
         cls.addClassCleanup(cls.receiver.stop)
         with cls.env_cursor() as env:
-            company = env.ref("base.main_company")
-            if not company.pss_entity_code:
-                company.pss_entity_code = unique("MAIN")
+            company = main_entity(env)
             system = env["pss.system"].create(
                 {
                     "name": "slow receiver",

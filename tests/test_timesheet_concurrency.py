@@ -14,7 +14,7 @@ from odoo import fields
 from odoo.tests import BaseCase, tagged
 from odoo.tests.common import get_db_name
 
-from pss_testing import committed_env, unique
+from pss_testing import committed_env, main_entity, make_user, unique
 
 
 @tagged("post_install", "-at_install")
@@ -24,32 +24,12 @@ class TestResourceConcurrency(BaseCase):
         super().setUpClass()
         cls.registry = odoo.registry(get_db_name())
         with cls.cursor_env() as env:
-            company = env.ref("base.main_company")
-            if not company.pss_entity_code:
-                company.pss_entity_code = unique("MAIN")
-            user = (
-                env["res.users"]
-                .with_context(no_reset_password=True)
-                .create(
-                    {
-                        "name": "hris tech",
-                        "login": unique("hris_tech"),
-                        "email": "hris_tech@example.com",
-                        "groups_id": [
-                            (
-                                6,
-                                0,
-                                [
-                                    env.ref(
-                                        "pss_timesheet.group_pss_timesheet_integration"
-                                    ).id
-                                ],
-                            )
-                        ],
-                        "company_ids": [(6, 0, company.ids)],
-                        "company_id": company.id,
-                    }
-                )
+            company = main_entity(env)
+            user = make_user(
+                env,
+                unique("hris_tech"),
+                ["pss_timesheet.group_pss_timesheet_integration"],
+                company,
             )
             system = env["pss.system"].create(
                 {
