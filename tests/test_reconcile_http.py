@@ -17,8 +17,9 @@ from odoo.addons.pss_timesheet.tests.common import (
 )
 
 
-@tagged("post_install", "-at_install")
-class TestControlTotalsOverHttp(ReconcileMixin, TimesheetMixin, ProjectHttpCase):
+class ReconcileHttpCase(ReconcileMixin, TimesheetMixin, ProjectHttpCase):
+    """Real HTTP with the timesheet, billing and reconciliation fixtures."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -26,6 +27,9 @@ class TestControlTotalsOverHttp(ReconcileMixin, TimesheetMixin, ProjectHttpCase)
         add_billing_fixtures(cls)
         add_reconcile_fixtures(cls)
 
+
+@tagged("post_install", "-at_install")
+class TestControlTotalsOverHttp(ReconcileHttpCase):
     def test_totals_over_http_reconciled_and_invalid_refused(self):
         eng = self.tm_engagement(self.company_de)
         res = unique("R-")

@@ -4,33 +4,15 @@ tile to the variance and resolves it with a reason (tour
 pss_recon_dashboard_tour, headless Chromium)."""
 
 from pss_tour import TourMixin
-from test_project_engagements import ProjectHttpCase
+from test_reconcile_http import ReconcileHttpCase
 
 from odoo.tests import tagged
 
-from odoo.addons.pss_billing.tests.common import add_billing_fixtures
 from odoo.addons.pss_project.tests.common import unique
-from odoo.addons.pss_reconcile.tests.common import (
-    ReconcileMixin,
-    add_reconcile_fixtures,
-)
-from odoo.addons.pss_timesheet.tests.common import (
-    TimesheetMixin,
-    add_timesheet_fixtures,
-)
 
 
 @tagged("post_install", "-at_install")
-class TestReconcileDashboardTour(
-    TourMixin, ReconcileMixin, TimesheetMixin, ProjectHttpCase
-):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        add_timesheet_fixtures(cls)
-        add_billing_fixtures(cls)
-        add_reconcile_fixtures(cls)
-
+class TestReconcileDashboardTour(TourMixin, ReconcileHttpCase):
     def test_finance_user_resolves_a_variance_from_the_dashboard(self):
         eng = self.tm_engagement(self.company_de)
         res = unique("R-")
