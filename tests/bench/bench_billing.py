@@ -26,7 +26,6 @@ from types import SimpleNamespace
 
 import benchlib
 
-import odoo
 from odoo import SUPERUSER_ID, api
 
 RESOURCES = 20
@@ -180,11 +179,10 @@ def main():
     parser = benchlib.parser(__doc__, 10000)
     parser.add_argument("--engagements", type=int, default=200)
     args = parser.parse_args()
-    odoo.tools.config.parse_config(["-c", args.config, "-d", args.db])
-    registry = odoo.registry(args.db)
-    if benchlib.skipped_unless(
-        registry, "pss.billing.run", "billing.run", "pss_billing"
-    ):
+    registry = benchlib.open_registry(
+        args, "pss.billing.run", "billing.run", "pss_billing"
+    )
+    if registry is None:
         return
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})

@@ -26,7 +26,6 @@ import json
 
 import benchlib
 
-import odoo
 from odoo import SUPERUSER_ID, Command, api
 
 RESOURCES = 20
@@ -155,11 +154,10 @@ def figure(measure, count, seconds, queries, **extra):
 
 def main():
     args = benchlib.parser(__doc__, 10000).parse_args()
-    odoo.tools.config.parse_config(["-c", args.config, "-d", args.db])
-    registry = odoo.registry(args.db)
-    if benchlib.skipped_unless(
-        registry, "pss.ic.run", "intercompany.run", "pss_intercompany"
-    ):
+    registry = benchlib.open_registry(
+        args, "pss.ic.run", "intercompany.run", "pss_intercompany"
+    )
+    if registry is None:
         return
     count = args.count
     with registry.cursor() as cr:

@@ -31,7 +31,6 @@ import time
 
 import benchlib
 
-import odoo
 from odoo import SUPERUSER_ID, Command, api
 
 
@@ -186,11 +185,10 @@ def main():
         "--template", action="store_true", help="entity with a project template"
     )
     args = parser.parse_args()
-    odoo.tools.config.parse_config(["-c", args.config, "-d", args.db])
-    registry = odoo.registry(args.db)
-    if benchlib.skipped_unless(
-        registry, "pss.handler.engagement.won", "project.engagement_won", "pss_project"
-    ):
+    registry = benchlib.open_registry(
+        args, "pss.handler.engagement.won", "project.engagement_won", "pss_project"
+    )
+    if registry is None:
         return
     from odoo.addons.pss_project.tests.common import build_fixtures
 

@@ -23,7 +23,6 @@ import json
 
 import benchlib
 
-import odoo
 from odoo import SUPERUSER_ID, Command, api
 
 RESOURCES = 20
@@ -148,11 +147,10 @@ def figure(measure, count, seconds, queries, **extra):
 
 def main():
     args = benchlib.parser(__doc__, 100000).parse_args()
-    odoo.tools.config.parse_config(["-c", args.config, "-d", args.db])
-    registry = odoo.registry(args.db)
-    if benchlib.skipped_unless(
-        registry, "pss.recon.run", "reconcile.run", "pss_reconcile"
-    ):
+    registry = benchlib.open_registry(
+        args, "pss.recon.run", "reconcile.run", "pss_reconcile"
+    )
+    if registry is None:
         return
     count = args.count
     with registry.cursor() as cr:

@@ -30,7 +30,6 @@ from types import SimpleNamespace
 
 import benchlib
 
-import odoo
 from odoo import SUPERUSER_ID, api
 
 RESOURCES = 200
@@ -238,11 +237,10 @@ def measure_report(env, model, measures, groupby, fx):
 def main():
     parser = benchlib.parser(__doc__, 100000)
     args = parser.parse_args()
-    odoo.tools.config.parse_config(["-c", args.config, "-d", args.db])
-    registry = odoo.registry(args.db)
-    if benchlib.skipped_unless(
-        registry, "pss.report.engagement", "reporting.kpi", "pss_reporting"
-    ):
+    registry = benchlib.open_registry(
+        args, "pss.report.engagement", "reporting.kpi", "pss_reporting"
+    )
+    if registry is None:
         return
     results = []
     with registry.cursor() as cr:

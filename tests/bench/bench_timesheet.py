@@ -35,7 +35,6 @@ from types import SimpleNamespace
 
 import benchlib
 
-import odoo
 from odoo import SUPERUSER_ID, api
 
 RESOURCES = 20
@@ -249,14 +248,10 @@ def main():
     parser.add_argument("--single-count", type=int, default=1000)
     parser.add_argument("--rpc-count", type=int, default=500)
     args = parser.parse_args()
-    odoo.tools.config.parse_config(["-c", args.config, "-d", args.db])
-    registry = odoo.registry(args.db)
-    if benchlib.skipped_unless(
-        registry,
-        "pss.handler.timesheet.approved",
-        "timesheet.approved",
-        "pss_timesheet",
-    ):
+    registry = benchlib.open_registry(
+        args, "pss.handler.timesheet.approved", "timesheet.approved", "pss_timesheet"
+    )
+    if registry is None:
         return
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})

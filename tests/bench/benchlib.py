@@ -22,6 +22,17 @@ def parser(doc, count):
     return result
 
 
+def open_registry(args, model, benchmark, addon):
+    """Odoo configured from the benchmark's ``--config``/``--db`` and its
+    registry, or None (the "skipped" line printed) when ``model`` of
+    ``addon`` is not in that database."""
+    import odoo
+
+    odoo.tools.config.parse_config(["-c", args.config, "-d", args.db])
+    registry = odoo.registry(args.db)
+    return None if skipped_unless(registry, model, benchmark, addon) else registry
+
+
 def skipped_unless(registry, model, benchmark, addon):
     """Print the "skipped" line and return True when ``model`` (of ``addon``)
     is not in the database the benchmark was pointed at."""
