@@ -379,26 +379,24 @@ class PssHandlerCustomerUpserted(models.AbstractModel):
         prefix = f"{self._pss_sequence_prefix}:"
         self.env.cr.execute(
             """
-            WITH RECURSIVE chain(ext) AS (
+            WITH RECURSIVE parked AS (
+                SELECT sequence_key, wait_external_id
+                  FROM pss_message
+                 WHERE direction = 'in'
+                   AND state = 'parked'
+                   AND system_id = %(system)s
+                   AND event_type = %(event_type)s
+                   AND wait_model = %(model)s
+            ), chain(ext) AS (
                 SELECT unnest(%(starts)s::varchar[])
               UNION
-                SELECT m.wait_external_id
+                SELECT p.wait_external_id
                   FROM chain c
-                  JOIN pss_message m ON m.sequence_key = %(prefix)s || c.ext
-                 WHERE m.direction = 'in'
-                   AND m.state = 'parked'
-                   AND m.system_id = %(system)s
-                   AND m.event_type = %(event_type)s
-                   AND m.wait_model = %(model)s
+                  JOIN parked p ON p.sequence_key = %(prefix)s || c.ext
             )
-            SELECT substr(m.sequence_key, length(%(prefix)s) + 1), m.wait_external_id
+            SELECT substr(p.sequence_key, length(%(prefix)s) + 1), p.wait_external_id
               FROM chain c
-              JOIN pss_message m ON m.sequence_key = %(prefix)s || c.ext
-             WHERE m.direction = 'in'
-               AND m.state = 'parked'
-               AND m.system_id = %(system)s
-               AND m.event_type = %(event_type)s
-               AND m.wait_model = %(model)s
+              JOIN parked p ON p.sequence_key = %(prefix)s || c.ext
             """,
             {
                 "starts": list(set(waiting.values())),
