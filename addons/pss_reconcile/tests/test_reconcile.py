@@ -258,6 +258,15 @@ class TestReconcile(ReconcileCase):
         self.assertEqual(set(unbilled.mapped("status")), {"exception"})
         self.assertEqual(sum(unbilled.mapped("record_count")), 6)
 
+    def test_another_entitys_dashboard_card_is_refused(self):
+        Card = self.env["pss.recon.dashboard"].with_user(self.viewer)
+        self.assertEqual(Card.search([]).company_id, self.company_de)
+        other = Card.browse(self.company_us.id)
+        with self.assertRaises(AccessError):
+            other.read(["unbilled_value", "failed_message_count"])
+        with self.assertRaises(AccessError):
+            other.with_context(tile="unbilled").action_open_tile()
+
     def test_dashboard_tiles_equal_their_records(self):
         self.seed_discrepancies()
         run = self.reconcile()
