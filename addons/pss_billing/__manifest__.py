@@ -5,7 +5,7 @@
     "summary": "Only approved time is invoiced; billing runs per entity and "
     "period through Odoo's sale invoicing, invoice approval, unbilled time "
     "(WIP), invoice and payment status back to the engagement's system",
-    "version": "17.0.1.2.0",
+    "version": "17.0.1.2.1",
     "category": "Services/Integrations",
     "website": "https://github.com/pss-odoo/pss",
     "author": "PSS contributors",

@@ -74,7 +74,7 @@ class PssBillingRun(models.Model):
         "account.move", "pss_billing_run_id", string="Invoices", readonly=True
     )
     invoice_count = fields.Integer(compute="_compute_invoice_count")
-    # Now, not at the run (the summary tells how the run left them).
+    # Now, not at the run (the summary says the same).
     invoice_waiting_count = fields.Integer(
         string="To approve",
         compute="_compute_invoice_count",
@@ -89,7 +89,10 @@ class PssBillingRun(models.Model):
     invoiced_count = fields.Integer(string="Invoiced", readonly=True)
     skipped_count = fields.Integer(string="Skipped", readonly=True)
     failed_count = fields.Integer(string="Failed", readonly=True)
-    summary = fields.Char(readonly=True)
+    nothing_count = fields.Integer(string="Nothing To Invoice", readonly=True)
+    # What the run did (stored counts) and where its invoices are now (the
+    # same counts as "To approve" and "Posted" beside it): one story.
+    summary = fields.Char(compute="_compute_summary")
     error = fields.Text(readonly=True)
 
     _sql_constraints = [
@@ -123,6 +126,36 @@ class PssBillingRun(models.Model):
             run.invoice_waiting_count = waiting.get(run, 0)
             run.invoice_posted_count = posted.get(run, 0)
 
+    @api.depends(
+        "state",
+        "engagement_count",
+        "invoiced_count",
+        "skipped_count",
+        "failed_count",
+        "nothing_count",
+        "invoice_ids.state",
+        "invoice_ids.pss_approval_state",
+    )
+    def _compute_summary(self):
+        for run in self:
+            if run.state == "failed":
+                run.summary = _("Failed: nothing was invoiced.")
+            elif run.state != "done":
+                run.summary = False
+            else:
+                run.summary = run._pss_summary(
+                    {
+                        "engagements": run.engagement_count,
+                        "invoiced": run.invoiced_count,
+                        "skipped": run.skipped_count,
+                        "failed": run.failed_count,
+                        "nothing": run.nothing_count,
+                        "invoices": run.invoice_count,
+                        "posted": run.invoice_posted_count,
+                        "waiting": run.invoice_waiting_count,
+                    }
+                )
+
     # ------------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------------
@@ -141,29 +174,44 @@ class PssBillingRun(models.Model):
         return action
 
     @api.model
-    def _pss_lock_blocking_domain(self, today=None):
-        """Drafts of billing runs dated before the current month: Odoo refuses
-        to lock a period (fiscal year or tax lock date) while they exist, so
-        finance approves or deletes them before the month-end close."""
+    def _pss_lock_period_end(self, today=None):
+        """The period end a month-end close locks: the last day of the month
+        before ``today``."""
         today = today or fields.Date.context_today(self)
+        return today.replace(day=1) - timedelta(days=1)
+
+    @api.model
+    def _pss_lock_blocking_domain(self, today=None, lock_date=None, companies=None):
+        """Every draft journal entry that stops Odoo from setting the
+        fiscal-year lock date ``lock_date`` (default: the end of the month
+        before ``today``) of ``companies`` (default: the active ones): Odoo
+        refuses the lock while any draft move of the company or its branches
+        is dated on or before it (``res.company._validate_fiscalyear_lock``),
+        whatever made it: billing runs, intercompany invoices and vendor
+        bills, manual entries. The same domain as Odoo's check, so the list
+        and Odoo's refusal always agree."""
+        lock_date = lock_date or self._pss_lock_period_end(today)
+        companies = companies if companies is not None else self.env.companies
         return [
-            ("pss_billing_run_id", "!=", False),
+            ("company_id", "child_of", companies.ids),
             ("state", "=", "draft"),
-            ("date", "<", today.replace(day=1)),
+            ("date", "<=", lock_date),
         ]
 
     @api.model
     def action_drafts_blocking_lock(self):
         action = self.env["ir.actions.act_window"]._for_xml_id(
-            "account.action_move_out_invoice_type"
+            "account.action_move_journal_line"
         )
+        lock_date = self._pss_lock_period_end()
         action.update(
-            name=_("Drafts blocking the period close"),
-            domain=self._pss_lock_blocking_domain(),
-            context={"default_move_type": "out_invoice", "create": False},
+            name=_("Drafts blocking the period close (to %s)", lock_date),
+            domain=self._pss_lock_blocking_domain(lock_date=lock_date),
+            context={"create": False},
             help=_(
-                "<p>No draft of a billing run is dated in a closed month: "
-                "nothing holds back locking the period.</p>"
+                "<p>No draft entry is dated on or before %s: nothing holds "
+                "back locking the period.</p>",
+                lock_date,
             ),
         )
         return action
@@ -247,7 +295,6 @@ class PssBillingRun(models.Model):
                     "state": "failed",
                     "error": error,
                     "finished_at": fields.Datetime.now(),
-                    "summary": _("Failed: nothing was invoiced."),
                 }
             )
             run._close({}, error=error)
@@ -260,7 +307,7 @@ class PssBillingRun(models.Model):
                 "invoiced_count": counts["invoiced"],
                 "skipped_count": counts["skipped"],
                 "failed_count": counts["failed"],
-                "summary": self._pss_summary(counts),
+                "nothing_count": counts["nothing"],
             }
         )
         run._close(dict(counts))
@@ -268,6 +315,8 @@ class PssBillingRun(models.Model):
 
     @api.model
     def _pss_summary(self, counts):
+        """The run's counts, then its invoices as they are now (posted,
+        waiting for approval): the figures shown beside the summary."""
         parts = [
             _("%s engagements", counts["engagements"]),
             _("%s invoiced", counts["invoiced"]),
@@ -282,8 +331,8 @@ class PssBillingRun(models.Model):
         text = ", ".join(parts)
         if counts["invoices"]:
             text += _(
-                "; %(invoices)s invoices (at the run: %(posted)s posted, "
-                "%(waiting)s waiting for approval)",
+                "; %(invoices)s invoices: %(posted)s posted, "
+                "%(waiting)s waiting for approval",
                 invoices=counts["invoices"],
                 posted=counts["posted"],
                 waiting=counts["waiting"],

@@ -3,7 +3,8 @@ billing model to the cent, reruns, late time, WIP and company isolation."""
 
 from datetime import date
 
-from odoo.exceptions import AccessError, UserError
+from odoo import Command
+from odoo.exceptions import AccessError, RedirectWarning, UserError
 from odoo.tests import tagged
 
 from .common import APRIL, MAY, BillingCase, unique
@@ -407,12 +408,14 @@ class TestBillingModels(BillingCase):
         action = Run.action_drafts_blocking_lock()
         self.assertIn(invoice, self.env["account.move"].search(action["domain"]))
         self.assertEqual((run.invoice_waiting_count, run.invoice_posted_count), (1, 0))
+        self.assertIn("1 invoices: 0 posted, 1 waiting for approval", run.summary)
         run.with_user(self.biller).action_approve_invoices()
-        # The run shows where its invoices are now; its summary, how the run
-        # left them.
+        # The run shows where its invoices are now, and its summary says the
+        # same (never "Posted 1" beside "0 posted").
         run.invalidate_recordset()
         self.assertEqual((run.invoice_waiting_count, run.invoice_posted_count), (0, 1))
-        self.assertIn("at the run: 0 posted, 1 waiting for approval", run.summary)
+        self.assertIn("1 invoices: 1 posted, 0 waiting for approval", run.summary)
+        self.assertNotIn("1 waiting", run.summary)
         self.assertEqual(
             (invoice.state, invoice.pss_approval_state), ("posted", "approved")
         )
@@ -426,3 +429,73 @@ class TestBillingModels(BillingCase):
             ),
             "posted: nothing blocks the close",
         )
+
+    def test_drafts_blocking_the_close_are_what_odoo_refuses(self):
+        """The list holds every draft that stops Odoo from locking the
+        period: the billing run's invoice, an intercompany vendor bill and a
+        manual entry, not a draft after the period end; exactly Odoo's own
+        list when it refuses the lock."""
+        self.engagement_of("fixed_fee", fixed_amount="1000.00")
+        invoice = self.run_billing(APRIL).invoice_ids
+        Move = self.env["account.move"].with_company(self.company_de)
+
+        def draft(move_type, day, **values):
+            line = {"name": "Intercompany services", "quantity": 1, "price_unit": 80}
+            if move_type == "entry":
+                account = self.env["account.account"].search(
+                    [("company_id", "=", self.company_de.id)], limit=1
+                )
+                lines = [
+                    Command.create(dict(line, account_id=account.id, debit=80)),
+                    Command.create(dict(line, account_id=account.id, credit=80)),
+                ]
+                return Move.create(
+                    {"move_type": "entry", "date": day, "line_ids": lines}
+                )
+            return Move.create(
+                dict(
+                    {
+                        "move_type": move_type,
+                        "partner_id": self.company_us.partner_id.id,
+                        "invoice_date": day,
+                        "date": day,
+                        "invoice_line_ids": [Command.create(line)],
+                    },
+                    **values,
+                )
+            )
+
+        ic_bill = draft("in_invoice", "2026-04-29")
+        entry = draft("entry", "2026-03-15")
+        later = draft("in_invoice", "2026-05-02")
+        self.assertEqual(
+            (ic_bill | entry | later | invoice).mapped("state"), ["draft"] * 4
+        )
+        Run = self.env["pss.billing.run"].with_user(self.biller)
+        listed = self.env["account.move"].with_user(self.biller).search(
+            Run._pss_lock_blocking_domain(lock_date=date(2026, 4, 30))
+        )
+        self.assertIn(invoice, listed)
+        self.assertIn(ic_bill, listed, "an intercompany vendor bill blocks too")
+        self.assertIn(entry, listed)
+        self.assertNotIn(later, listed)
+        # The default period: the month before today.
+        self.assertEqual(
+            Run._pss_lock_blocking_domain(today=date(2026, 5, 3)),
+            Run._pss_lock_blocking_domain(lock_date=date(2026, 4, 30)),
+        )
+        with self.assertRaises(RedirectWarning) as refused:
+            self.company_de.sudo().fiscalyear_lock_date = date(2026, 4, 30)
+        odoo_list = self.env["account.move"].search(refused.exception.args[1]["domain"])
+        self.assertEqual(listed, odoo_list)
+        self.assertFalse(self.company_de.fiscalyear_lock_date, "nothing locked")
+        # Once they are posted or deleted, the list is empty and Odoo locks.
+        (listed - invoice).unlink()
+        invoice.with_user(self.biller).action_pss_approve()
+        self.assertFalse(
+            self.env["account.move"]
+            .with_user(self.biller)
+            .search(Run._pss_lock_blocking_domain(lock_date=date(2026, 4, 30)))
+        )
+        self.company_de.sudo().fiscalyear_lock_date = date(2026, 4, 30)
+        self.assertEqual(self.company_de.fiscalyear_lock_date, date(2026, 4, 30))
