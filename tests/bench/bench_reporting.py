@@ -191,11 +191,11 @@ QUERIES = {
         ["month:month", "company_id"],
     ),
     "pss.report.engagement": (
-        ["revenue", "revenue_group", "cost", "margin", "realization"],
+        ["revenue_group", "cost_group", "margin_group", "realization"],
         ["month:month", "company_id"],
     ),
     "pss.report.backlog": (["remaining", "remaining_group"], ["company_id"]),
-    "pss.billing.wip": (["hours", "value_sale"], ["age_bucket", "company_id"]),
+    "pss.billing.wip": (["hours", "value_sale_group"], ["age_bucket", "company_id"]),
 }
 
 

@@ -7,16 +7,26 @@ AGE_BUCKET_SELECTION = [
     ("90_plus", "Over 90 days"),
 ]
 
+BILLING_STATE_SELECTION = [
+    ("unbilled", "Not invoiced"),
+    ("to_approve", "On a draft invoice"),
+]
+
 
 class PssBillingWip(models.Model):
     """Unbilled time (work in progress) per entity, customer, engagement and
     age: an SQL view over the timesheets, aggregated by PostgreSQL.
 
     Time billed by the hour (sale lines delivered from timesheets) that no
-    invoice holds (or only a cancelled one). ``approved`` splits what the
-    next billing run invoices from what still waits for approval. Values are
-    in the company currency: the sale value converted at the order's rate,
-    the cost as booked on the timesheet.
+    posted invoice holds. ``billing_state`` splits the time no invoice holds
+    (or only a cancelled one: ``unbilled``) from the time on a draft invoice
+    waiting for finance (``to_approve``); with the time on posted invoices
+    (``pss.report.engagement``'s invoiced hours) every approved hour is in
+    exactly one of the three. ``approved`` splits what the next billing run
+    invoices from what still waits for approval. Values are in the company
+    currency (summed only within one entity: ``group_operator`` None), the
+    sale value converted at the order's rate, the cost as booked on the
+    timesheet; the group columns add up across entities.
     """
 
     _name = "pss.billing.wip"
@@ -29,14 +39,23 @@ class PssBillingWip(models.Model):
     order_id = fields.Many2one("sale.order", string="Engagement", readonly=True)
     project_id = fields.Many2one("project.project", readonly=True)
     approved = fields.Boolean(readonly=True)
+    billing_state = fields.Selection(
+        BILLING_STATE_SELECTION, string="Billing", readonly=True
+    )
     age_bucket = fields.Selection(AGE_BUCKET_SELECTION, string="Age", readonly=True)
     oldest_date = fields.Date(string="Oldest Time", readonly=True)
     hours = fields.Float(readonly=True, digits=(16, 2))
     value_sale = fields.Monetary(
-        string="Value At Sale Price", readonly=True, currency_field="currency_id"
+        string="Value At Sale Price",
+        readonly=True,
+        currency_field="currency_id",
+        group_operator=None,
     )
     value_cost = fields.Monetary(
-        string="Value At Cost", readonly=True, currency_field="currency_id"
+        string="Value At Cost",
+        readonly=True,
+        currency_field="currency_id",
+        group_operator=None,
     )
     currency_id = fields.Many2one("res.currency", readonly=True)
     value_sale_group = fields.Monetary(
@@ -84,6 +103,8 @@ class PssBillingWip(models.Model):
                        so.id AS order_id,
                        aal.project_id,
                        aal.pss_approved IS TRUE AS approved,
+                       CASE WHEN am.state = 'draft' THEN 'to_approve'
+                            ELSE 'unbilled' END AS billing_state,
                        aal.date,
                        aal.unit_amount,
                        aal.unit_amount * sol.price_unit
@@ -101,7 +122,8 @@ class PssBillingWip(models.Model):
              LEFT JOIN account_move am ON am.id = aal.timesheet_invoice_id
                  WHERE aal.project_id IS NOT NULL
                    AND sol.qty_delivered_method = 'timesheet'
-                   AND (aal.timesheet_invoice_id IS NULL OR am.state = 'cancel')
+                   AND (aal.timesheet_invoice_id IS NULL
+                        OR am.state IN ('cancel', 'draft'))
             )
             SELECT MIN(wip.id) AS id,
                    wip.company_id,
@@ -109,6 +131,7 @@ class PssBillingWip(models.Model):
                    wip.order_id,
                    wip.project_id,
                    wip.approved,
+                   wip.billing_state,
                    wip.age_bucket,
                    MIN(wip.date) AS oldest_date,
                    SUM(wip.unit_amount) AS hours,
@@ -144,7 +167,7 @@ class PssBillingWip(models.Model):
                        END AS value
              ) factor
           GROUP BY wip.company_id, wip.partner_id, wip.order_id, wip.project_id,
-                   wip.approved, wip.age_bucket, c.currency_id, grp.currency_id
+                   wip.approved, wip.billing_state, wip.age_bucket, c.currency_id, grp.currency_id
             )
             """
         )

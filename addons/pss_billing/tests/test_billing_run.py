@@ -69,11 +69,17 @@ class TestTimeAndMaterials(BillingCase):
         self.assertEqual(line.unapproved_hours, 2.0)
         self.assertIn("1 invoiced", run.summary)
 
-        # The unapproved time waits in WIP, at sale price and cost.
+        # The unapproved time waits in WIP, at sale price and cost; the
+        # invoiced time is there too until the draft is approved, as time
+        # on a draft invoice (never neither unbilled nor invoiced).
         wip = self.env["pss.billing.wip"].search([("order_id", "=", self.order.id)])
-        self.assertEqual(wip.mapped("approved"), [False])
-        self.assertEqual((wip.hours, wip.value_sale), (2.0, 300.0))
-        self.assertEqual(wip.age_bucket, "90_plus")
+        unbilled = wip.filtered(lambda w: w.billing_state == "unbilled")
+        self.assertEqual(unbilled.mapped("approved"), [False])
+        self.assertEqual((unbilled.hours, unbilled.value_sale), (2.0, 300.0))
+        self.assertEqual(unbilled.age_bucket, "90_plus")
+        on_draft = wip - unbilled
+        self.assertEqual(on_draft.mapped("billing_state"), ["to_approve"])
+        self.assertEqual((on_draft.approved, on_draft.hours), (True, 8.0))
 
         # Rerun of the period: nothing new.
         rerun = self.run_billing(APRIL)
@@ -101,7 +107,9 @@ class TestTimeAndMaterials(BillingCase):
         self.assertEqual((late | self.odoo_time).timesheet_invoice_id, may.invoice_ids)
         self.assertEqual(self.psa_time.timesheet_invoice_id, invoice)
         self.assertFalse(
-            self.env["pss.billing.wip"].search([("order_id", "=", self.order.id)])
+            self.env["pss.billing.wip"].search(
+                [("order_id", "=", self.order.id), ("billing_state", "=", "unbilled")]
+            )
         )
 
     def test_unapproved_time_only_is_skipped_with_reason(self):

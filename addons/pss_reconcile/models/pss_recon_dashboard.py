@@ -77,7 +77,11 @@ class PssReconDashboard(models.Model):
     def _tile_domain(self, tile, companies, now=None):
         ids = companies.ids
         if tile == "unbilled":
-            return [("company_id", "in", ids), ("approved", "=", True)]
+            return [
+                ("company_id", "in", ids),
+                ("approved", "=", True),
+                ("billing_state", "=", "unbilled"),
+            ]
         if tile == "failed_messages":
             return [("company_id", "in", ids), ("state", "in", ("dead", "parked"))]
         if tile == "stuck_retries":
@@ -104,7 +108,6 @@ class PssReconDashboard(models.Model):
         today = fields.Date.context_today(self)
         companies_model = self.env["res.company"]
         group_currency = companies_model._pss_group_currency()
-        rates = companies_model._pss_group_rates(self.currency_id, today)
         now = fields.Datetime.now()
         for card in self:
             company = card.company_id
@@ -117,8 +120,10 @@ class PssReconDashboard(models.Model):
             oldest = min(wip.mapped("oldest_date"), default=None)
             card.group_currency_id = group_currency
             card.unbilled_value = value
+            # The sum of the group values of the rows the tile opens (not
+            # the entity's total converted: cents of rounding apart).
             card.unbilled_value_group = group_currency.round(
-                value * rates.get(card.currency_id.id, 1.0)
+                sum(wip.mapped("value_sale_group"))
             )
             card.unbilled_hours = sum(wip.mapped("hours"))
             card.unbilled_oldest_days = (today - oldest).days if oldest else 0

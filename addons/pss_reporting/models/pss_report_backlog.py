@@ -41,8 +41,11 @@ class PssReportBacklog(models.Model):
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     order_id = fields.Many2one("sale.order", string="Engagement", readonly=True)
     kind = fields.Selection(KIND_SELECTION, readonly=True)
-    contracted = fields.Monetary(string="Contracted Value", readonly=True)
-    remaining = fields.Monetary(string="Backlog", readonly=True)
+    # Company currency: shown per row, never added across entities.
+    contracted = fields.Monetary(
+        string="Contracted Value", readonly=True, group_operator=None
+    )
+    remaining = fields.Monetary(string="Backlog", readonly=True, group_operator=None)
     contracted_group = fields.Monetary(
         string="Contracted Value (Group)",
         readonly=True,

@@ -48,7 +48,9 @@ class PssReportDashboard(models.TransientModel):
 
     @api.model
     def _wip_domain(self):
-        return [("approved", "=", True)]
+        # Approved time on no invoice (time on a draft invoice is in the
+        # revenue already, as "on draft invoices").
+        return [("approved", "=", True), ("billing_state", "=", "unbilled")]
 
     @staticmethod
     def _sums(model, domain, names):

@@ -4,6 +4,7 @@ MONEY = (
     "value_rate_card",
     "value_invoiced",
     "revenue_invoiced",
+    "revenue_draft",
     "revenue_unbilled",
     "revenue",
     "cost_time",
@@ -22,15 +23,25 @@ class PssReportEngagement(models.Model):
       unit value in company currency, discounts included) against the same
       hours at the rate card (the sale line's price), by the month of the
       time;
-    - revenue: posted customer invoices and credit notes of the engagement
-      (by invoice date) plus approved time not invoiced yet at sale price
-      (by the month of the time);
+    - revenue: what was delivered, invoiced or not, so that approving an
+      invoice never moves it: posted customer invoices and credit notes of
+      the engagement (by invoice date), plus draft ones waiting for
+      approval (same amounts, same date: ``revenue_draft``), plus approved
+      time on no invoice at sale price (by the month of the time);
+    - hours of time billed by the hour: every approved hour is in exactly
+      one of ``unbilled_hours`` (on no invoice, or a cancelled one),
+      ``draft_hours`` (on a draft invoice) and ``invoiced_hours`` (on a
+      posted one), by the month of the time;
     - cost: the engagement's time at the cost in force (timesheet amount),
       except time of another entity's resource once charged, which costs
       what the intercompany charge lines say (transfer price, adjustments
       included, converted to the company currency on the charge line's
       date), plus approved expenses (untaxed, by expense date);
     - group currency: each month's amounts at the rate of the month's end.
+      Amounts add up across entities only in the group currency: the
+      company-currency columns are not aggregated (``group_operator``
+      None), and the ratios of a row or a pivot group are computed from
+      group-currency sums.
     """
 
     _name = "pss.report.engagement"
@@ -39,8 +50,8 @@ class PssReportEngagement(models.Model):
     _auto = False
     _order = "month desc, company_id, order_id"
     _pss_ratios = {
-        "realization": ("value_invoiced", "value_rate_card"),
-        "margin_percent": ("margin", "revenue"),
+        "realization": ("value_invoiced_group", "value_rate_card_group"),
+        "margin_percent": ("margin_group", "revenue_group"),
     }
     _pss_api_columns = (
         "id",
@@ -51,6 +62,8 @@ class PssReportEngagement(models.Model):
         "order_id",
         "billable_hours",
         "invoiced_hours",
+        "draft_hours",
+        "unbilled_hours",
         "planned_hours",
         *MONEY,
         "realization",
@@ -68,24 +81,67 @@ class PssReportEngagement(models.Model):
         string="Billable Approved Hours", readonly=True, digits=(16, 2)
     )
     invoiced_hours = fields.Float(readonly=True, digits=(16, 2))
+    draft_hours = fields.Float(
+        string="Hours On Draft Invoices", readonly=True, digits=(16, 2)
+    )
+    unbilled_hours = fields.Float(
+        string="Unbilled Approved Hours", readonly=True, digits=(16, 2)
+    )
     planned_hours = fields.Float(readonly=True, digits=(16, 2))
     value_rate_card = fields.Monetary(
-        string="Invoiced Hours At Rate Card", readonly=True
+        string="Invoiced Hours At Rate Card",
+        readonly=True,
+        group_operator=None,
     )
-    value_invoiced = fields.Monetary(string="Invoiced Hours Value", readonly=True)
+    value_invoiced = fields.Monetary(
+        string="Invoiced Hours Value",
+        readonly=True,
+        group_operator=None,
+    )
     realization = fields.Float(
         string="Realization (%)", readonly=True, group_operator="avg"
     )
-    revenue_invoiced = fields.Monetary(readonly=True)
-    revenue_unbilled = fields.Monetary(
-        string="Unbilled Approved At Sale Price", readonly=True
+    revenue_invoiced = fields.Monetary(
+        readonly=True,
+        group_operator=None,
     )
-    revenue = fields.Monetary(readonly=True)
-    cost_time = fields.Monetary(string="Time At Cost", readonly=True)
-    cost_intercompany = fields.Monetary(string="Intercompany Charges", readonly=True)
-    cost_expense = fields.Monetary(string="Expenses", readonly=True)
-    cost = fields.Monetary(readonly=True)
-    margin = fields.Monetary(readonly=True)
+    revenue_draft = fields.Monetary(
+        string="On Draft Invoices",
+        readonly=True,
+        group_operator=None,
+    )
+    revenue_unbilled = fields.Monetary(
+        string="Unbilled Approved At Sale Price",
+        readonly=True,
+        group_operator=None,
+    )
+    revenue = fields.Monetary(
+        readonly=True,
+        group_operator=None,
+    )
+    cost_time = fields.Monetary(
+        string="Time At Cost",
+        readonly=True,
+        group_operator=None,
+    )
+    cost_intercompany = fields.Monetary(
+        string="Intercompany Charges",
+        readonly=True,
+        group_operator=None,
+    )
+    cost_expense = fields.Monetary(
+        string="Expenses",
+        readonly=True,
+        group_operator=None,
+    )
+    cost = fields.Monetary(
+        readonly=True,
+        group_operator=None,
+    )
+    margin = fields.Monetary(
+        readonly=True,
+        group_operator=None,
+    )
     margin_percent = fields.Float(
         string="Margin (%)", readonly=True, group_operator="avg"
     )
@@ -101,6 +157,11 @@ class PssReportEngagement(models.Model):
     )
     revenue_invoiced_group = fields.Monetary(
         string="Revenue Invoiced (Group)",
+        readonly=True,
+        currency_field="group_currency_id",
+    )
+    revenue_draft_group = fields.Monetary(
+        string="On Draft Invoices (Group)",
         readonly=True,
         currency_field="group_currency_id",
     )
@@ -182,6 +243,15 @@ class PssReportEngagement(models.Model):
                                  AND sol.qty_delivered_method = 'timesheet'
                                  AND (aal.timesheet_invoice_id IS NULL
                                       OR am.state = 'cancel')
+                                THEN aal.unit_amount ELSE 0 END) AS unbilled_hours,
+                       SUM(CASE WHEN aal.pss_approved
+                                 AND sol.qty_delivered_method = 'timesheet'
+                                 AND am.state = 'draft'
+                                THEN aal.unit_amount ELSE 0 END) AS draft_hours,
+                       SUM(CASE WHEN aal.pss_approved
+                                 AND sol.qty_delivered_method = 'timesheet'
+                                 AND (aal.timesheet_invoice_id IS NULL
+                                      OR am.state = 'cancel')
                                 THEN aal.unit_amount * sol.price_unit
                                      / COALESCE(NULLIF(so.currency_rate, 0), 1.0)
                                 ELSE 0 END) AS revenue_unbilled,
@@ -200,17 +270,26 @@ class PssReportEngagement(models.Model):
               GROUP BY eng.order_id, date_trunc('month', aal.date)
             ),
             invoiced AS (
+                -- Posted and draft invoices alike (a draft is dated and
+                -- valued as it will be posted): approving moves revenue
+                -- from one column to the other, never in or out.
                 SELECT sol.order_id,
-                       date_trunc('month', am.invoice_date)::date AS month,
-                       SUM(-aml.balance) AS revenue_invoiced
+                       date_trunc('month', COALESCE(am.invoice_date, am.date))::date
+                           AS month,
+                       SUM(CASE WHEN am.state = 'posted' THEN -aml.balance
+                                ELSE 0 END) AS revenue_invoiced,
+                       SUM(CASE WHEN am.state = 'draft' THEN -aml.balance
+                                ELSE 0 END) AS revenue_draft
                   FROM account_move_line aml
                   JOIN account_move am ON am.id = aml.move_id
                   JOIN sale_order_line_invoice_rel rel
                        ON rel.invoice_line_id = aml.id
                   JOIN sale_order_line sol ON sol.id = rel.order_line_id
-                 WHERE am.state = 'posted' AND aml.display_type = 'product'
+                 WHERE am.state IN ('posted', 'draft')
+                   AND aml.display_type = 'product'
                    AND am.move_type IN ('out_invoice', 'out_refund')
-              GROUP BY sol.order_id, date_trunc('month', am.invoice_date)
+              GROUP BY sol.order_id,
+                       date_trunc('month', COALESCE(am.invoice_date, am.date))
             ),
             ic AS (
                 SELECT eng.order_id, date_trunc('month', aal.date)::date AS month,
@@ -251,6 +330,8 @@ class PssReportEngagement(models.Model):
                        pr.pss_practice AS practice, c.currency_id,
                        COALESCE(t.billable_hours, 0) AS billable_hours,
                        COALESCE(t.invoiced_hours, 0) AS invoiced_hours,
+                       COALESCE(t.draft_hours, 0) AS draft_hours,
+                       COALESCE(t.unbilled_hours, 0) AS unbilled_hours,
                        COALESCE(pl.planned_hours, 0) AS planned_hours,
                        ROUND(COALESCE(t.value_rate_card, 0)::numeric, 2)
                            AS value_rate_card,
@@ -258,6 +339,8 @@ class PssReportEngagement(models.Model):
                            AS value_invoiced,
                        ROUND(COALESCE(i.revenue_invoiced, 0)::numeric, 2)
                            AS revenue_invoiced,
+                       ROUND(COALESCE(i.revenue_draft, 0)::numeric, 2)
+                           AS revenue_draft,
                        ROUND(COALESCE(t.revenue_unbilled, 0)::numeric, 2)
                            AS revenue_unbilled,
                        ROUND(COALESCE(t.cost_time, 0)::numeric, 2) AS cost_time,
@@ -280,12 +363,36 @@ class PssReportEngagement(models.Model):
             ),
             m AS (
                 SELECT k.*,
-                       k.revenue_invoiced + k.revenue_unbilled AS revenue,
+                       k.revenue_invoiced + k.revenue_draft + k.revenue_unbilled
+                           AS revenue,
                        k.cost_time + k.cost_intercompany + k.cost_expense AS cost,
-                       k.revenue_invoiced + k.revenue_unbilled
+                       k.revenue_invoiced + k.revenue_draft + k.revenue_unbilled
                            - k.cost_time - k.cost_intercompany - k.cost_expense
                            AS margin
                   FROM k
+            ),
+            g AS (
+                SELECT m.*,
+                       ROUND((m.value_rate_card * m.to_group)::numeric, 2)
+                           AS value_rate_card_group,
+                       ROUND((m.value_invoiced * m.to_group)::numeric, 2)
+                           AS value_invoiced_group,
+                       ROUND((m.revenue_invoiced * m.to_group)::numeric, 2)
+                           AS revenue_invoiced_group,
+                       ROUND((m.revenue_draft * m.to_group)::numeric, 2)
+                           AS revenue_draft_group,
+                       ROUND((m.revenue_unbilled * m.to_group)::numeric, 2)
+                           AS revenue_unbilled_group,
+                       ROUND((m.revenue * m.to_group)::numeric, 2) AS revenue_group,
+                       ROUND((m.cost_time * m.to_group)::numeric, 2)
+                           AS cost_time_group,
+                       ROUND((m.cost_intercompany * m.to_group)::numeric, 2)
+                           AS cost_intercompany_group,
+                       ROUND((m.cost_expense * m.to_group)::numeric, 2)
+                           AS cost_expense_group,
+                       ROUND((m.cost * m.to_group)::numeric, 2) AS cost_group,
+                       ROUND((m.margin * m.to_group)::numeric, 2) AS margin_group
+                  FROM m
             )
             SELECT (k.order_id::bigint * 100000
                     + EXTRACT(YEAR FROM k.month)::integer * 12
@@ -293,38 +400,28 @@ class PssReportEngagement(models.Model):
                    k.month, k.company_id, k.practice, k.partner_id, k.order_id,
                    k.currency_id,
                    pss_reporting_group_currency() AS group_currency_id,
-                   k.billable_hours, k.invoiced_hours, k.planned_hours,
+                   k.billable_hours, k.invoiced_hours, k.draft_hours,
+                   k.unbilled_hours, k.planned_hours,
                    k.value_rate_card, k.value_invoiced,
-                   CASE WHEN k.value_rate_card != 0
-                        THEN ROUND(100 * k.value_invoiced / k.value_rate_card, 2)
+                   -- Ratios from the group-currency figures, as the pivot
+                   -- groups and the dashboard compute them.
+                   CASE WHEN k.value_rate_card_group != 0
+                        THEN ROUND(100 * k.value_invoiced_group
+                                   / k.value_rate_card_group, 2)
                         ELSE 0 END AS realization,
-                   k.revenue_invoiced, k.revenue_unbilled, k.revenue,
+                   k.revenue_invoiced, k.revenue_draft, k.revenue_unbilled,
+                   k.revenue,
                    k.cost_time, k.cost_intercompany, k.cost_expense, k.cost,
                    k.margin,
-                   CASE WHEN k.revenue != 0
-                        THEN ROUND(100 * k.margin / k.revenue, 2)
+                   CASE WHEN k.revenue_group != 0
+                        THEN ROUND(100 * k.margin_group / k.revenue_group, 2)
                         ELSE 0 END AS margin_percent,
-                   ROUND((k.value_rate_card * k.to_group)::numeric, 2)
-                       AS value_rate_card_group,
-                   ROUND((k.value_invoiced * k.to_group)::numeric, 2)
-                       AS value_invoiced_group,
-                   ROUND((k.revenue_invoiced * k.to_group)::numeric, 2)
-                       AS revenue_invoiced_group,
-                   ROUND((k.revenue_unbilled * k.to_group)::numeric, 2)
-                       AS revenue_unbilled_group,
-                   ROUND((k.revenue * k.to_group)::numeric, 2)
-                       AS revenue_group,
-                   ROUND((k.cost_time * k.to_group)::numeric, 2)
-                       AS cost_time_group,
-                   ROUND((k.cost_intercompany * k.to_group)::numeric, 2)
-                       AS cost_intercompany_group,
-                   ROUND((k.cost_expense * k.to_group)::numeric, 2)
-                       AS cost_expense_group,
-                   ROUND((k.cost * k.to_group)::numeric, 2)
-                       AS cost_group,
-                   ROUND((k.margin * k.to_group)::numeric, 2)
-                       AS margin_group
-              FROM m k
+                   k.value_rate_card_group, k.value_invoiced_group,
+                   k.revenue_invoiced_group, k.revenue_draft_group,
+                   k.revenue_unbilled_group, k.revenue_group,
+                   k.cost_time_group, k.cost_intercompany_group,
+                   k.cost_expense_group, k.cost_group, k.margin_group
+              FROM g k
             )
             """
         )

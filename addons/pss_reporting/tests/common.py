@@ -21,6 +21,12 @@ USD_RATES = {
     date(2026, 5, 31): 1.25,
     date(2026, 6, 30): 1.20,
 }
+# Rates of GBP at the main company on each month end (a third currency).
+GBP_RATES = {
+    date(2026, 4, 30): 0.85,
+    date(2026, 5, 31): 0.86,
+    date(2026, 6, 30): 0.84,
+}
 
 
 def month_end(month):
@@ -121,6 +127,50 @@ class ReportingCase(BillingCase):
         )
         for company in cls.companies:
             company.pss_approval_required = False
+
+    @classmethod
+    def add_gbp_entity(cls):
+        """A fourth entity, in GBP: the group reports three currencies
+        (EUR, USD, GBP), with month-end GBP rates at the main company."""
+        env = cls.env
+        cls.gbp = env.ref("base.GBP")
+        cls.company_gb = make_company(env, "PSS Consulting Ltd", "GBP", "UK")
+        cls.company_gb.pss_approval_required = False
+        cls.companies |= cls.company_gb
+        for records in (
+            cls.crm | cls.psa,
+            cls.tech_crm | cls.tech_psa | cls.finance | cls.ic_user,
+        ):
+            records.company_ids = [Command.link(cls.company_gb.id)]
+        main = env.ref("base.main_company")
+        env["res.currency.rate"].create(
+            [
+                {
+                    "name": day,
+                    "currency_id": cls.gbp.id,
+                    "rate": rate,
+                    "company_id": main.id,
+                }
+                for day, rate in GBP_RATES.items()
+            ]
+        )
+
+    def seed_gbp(self):
+        """The GB entity's T&M engagement at 110 GBP/h, 6 h in April and
+        9 h in May, approved, not invoiced."""
+        self.eng_gb = self.tm_engagement(self.company_gb, rate="110.00")
+        self.order_gb = self.order_of(self.eng_gb)
+        self.res_gb = self.add_resource(self.company_gb)
+        self.approve(
+            [
+                self.line(
+                    unique("L-"), self.res_gb, self.eng_gb, date=day, hours=hours
+                )
+                for day, hours in (("2026-04-22", "6"), ("2026-05-19", "9"))
+            ],
+            self.company_gb,
+        )
+        self.env.flush_all()
 
     # ------------------------------------------------------------------
     def seed_quarter(self):
