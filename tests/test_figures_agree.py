@@ -38,6 +38,9 @@ CARD_FIGURES = {
     "unbilled_value_group": ("sum", "value_sale_group"),
     "unbilled_hours": ("sum", "hours"),
     "unbilled_oldest_days": ("age", "oldest_date"),
+    "draft_value": ("sum", "value_sale"),
+    "draft_value_group": ("sum", "value_sale_group"),
+    "draft_hours": ("sum", "hours"),
     "last_signed_run_id": ("latest", "signed_at"),
 }
 # Not figures: what the figures are in.
@@ -191,7 +194,7 @@ class TestFiguresAgree(ReconcileMixin, ReportingCase):
             for b in arch.iter("button")
             if b.get("name") == "action_open_tile"
         ]
-        self.assertGreaterEqual(len(buttons), 6)
+        self.assertGreaterEqual(len(buttons), 7)
         walked = 0
         for user, companies in self.users():
             env = self.env_of(user, companies)
@@ -234,6 +237,7 @@ class TestFiguresAgree(ReconcileMixin, ReportingCase):
             []
         )
         self.assertTrue(de.unbilled_hours)
+        self.assertEqual(de.draft_hours, 12.5, "May's draft invoice")
         self.assertTrue(de.open_variance_count)
         self.assertTrue(de.ic_mismatch_count)
         self.assertTrue(de.failed_message_count)

@@ -3,6 +3,7 @@ from odoo.exceptions import UserError
 
 TILES = (
     "unbilled",
+    "draft_invoices",
     "failed_messages",
     "stuck_retries",
     "open_variances",
@@ -34,6 +35,15 @@ class PssReconDashboard(models.Model):
     )
     unbilled_hours = fields.Float(compute="_compute_tiles", digits=(16, 2))
     unbilled_oldest_days = fields.Integer(compute="_compute_tiles")
+    # Approved time on draft invoices waiting for finance: neither unbilled
+    # nor invoiced yet (the third bucket).
+    draft_value = fields.Monetary(
+        string="On Draft Invoices", compute="_compute_tiles", currency_field="currency_id"
+    )
+    draft_value_group = fields.Monetary(
+        compute="_compute_tiles", currency_field="group_currency_id"
+    )
+    draft_hours = fields.Float(compute="_compute_tiles", digits=(16, 2))
     failed_message_count = fields.Integer(
         string="Dead & Parked", compute="_compute_tiles"
     )
@@ -66,6 +76,7 @@ class PssReconDashboard(models.Model):
     def _tile_model(self, tile):
         return {
             "unbilled": "pss.billing.wip",
+            "draft_invoices": "pss.billing.wip",
             "failed_messages": "pss.message",
             "stuck_retries": "pss.message",
             "open_variances": "pss.recon.line",
@@ -81,6 +92,12 @@ class PssReconDashboard(models.Model):
                 ("company_id", "in", ids),
                 ("approved", "=", True),
                 ("billing_state", "=", "unbilled"),
+            ]
+        if tile == "draft_invoices":
+            return [
+                ("company_id", "in", ids),
+                ("approved", "=", True),
+                ("billing_state", "=", "to_approve"),
             ]
         if tile == "failed_messages":
             return [("company_id", "in", ids), ("state", "in", ("dead", "parked"))]
@@ -127,6 +144,18 @@ class PssReconDashboard(models.Model):
             )
             card.unbilled_hours = sum(wip.mapped("hours"))
             card.unbilled_oldest_days = (today - oldest).days if oldest else 0
+            drafts = (
+                self.env["pss.billing.wip"]
+                .sudo()
+                .search(self._tile_domain("draft_invoices", company))
+            )
+            card.draft_value = company.currency_id.round(
+                sum(drafts.mapped("value_sale"))
+            )
+            card.draft_value_group = group_currency.round(
+                sum(drafts.mapped("value_sale_group"))
+            )
+            card.draft_hours = sum(drafts.mapped("hours"))
             card.failed_message_count = self._tile_count("failed_messages", company)
             card.stuck_retry_count = self._tile_count("stuck_retries", company, now)
             card.open_variance_count = self._tile_count("open_variances", company)
@@ -174,6 +203,7 @@ class PssReconDashboard(models.Model):
         model = self._tile_model(tile)
         names = {
             "unbilled": _("Unbilled approved time"),
+            "draft_invoices": _("Time on draft invoices"),
             "failed_messages": _("Dead and parked messages"),
             "stuck_retries": _("Stuck retries"),
             "open_variances": _("Open variances"),
