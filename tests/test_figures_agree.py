@@ -50,7 +50,7 @@ NOT_FIGURES = {"month", "currency_id", "group_currency_id", "company_id"}
 def eval_context(env):
     return {
         "uid": env.uid,
-        "context_today": lambda: datetime.date.today(),
+        "context_today": datetime.date.today,
         "datetime": datetime,
         "relativedelta": relativedelta,
         "allowed_company_ids": env.companies.ids,
@@ -99,7 +99,11 @@ def opened(env, action):
     if isinstance(context, str):
         context = safe_eval(context, eval_context(env))
     Model = env[action["res_model"]].with_context(
-        **{k: v for k, v in context.items() if not k.startswith(("search_", "default_"))}
+        **{
+            k: v
+            for k, v in context.items()
+            if not k.startswith(("search_", "default_"))
+        }
     )
     search_view = action.get("search_view_id")
     if isinstance(search_view, (list, tuple)):
@@ -233,9 +237,7 @@ class TestFiguresAgree(ReconcileMixin, ReportingCase):
                         walked += 1
         # Something to see: DE has unbilled time, variances, a mismatch, a
         # dead message and a signed-off run.
-        de = self.env_of(self.biller, self.company_de)["pss.recon.dashboard"].search(
-            []
-        )
+        de = self.env_of(self.biller, self.company_de)["pss.recon.dashboard"].search([])
         self.assertTrue(de.unbilled_hours)
         self.assertEqual(de.draft_hours, 12.5, "May's draft invoice")
         self.assertTrue(de.open_variance_count)
@@ -250,16 +252,16 @@ class TestFiguresAgree(ReconcileMixin, ReportingCase):
             Board.get_views([(False, "form")])["views"]["form"]["arch"]
         )
         shown = {
-            f.get("name") for f in arch.iter("field") if f.get("name") not in NOT_FIGURES
+            f.get("name")
+            for f in arch.iter("field")
+            if f.get("name") not in NOT_FIGURES
         }
         scopes = []
         for button in arch.iter("button"):
             if button.get("type") != "object":
                 continue
             inside = [f.get("name") for f in button.iter("field")]
-            scope = inside or [
-                f.get("name") for f in button.getparent().iter("field")
-            ]
+            scope = inside or [f.get("name") for f in button.getparent().iter("field")]
             scopes.append(
                 (button.get("name"), [f for f in scope if f not in NOT_FIGURES])
             )

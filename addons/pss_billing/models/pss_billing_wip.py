@@ -167,7 +167,8 @@ class PssBillingWip(models.Model):
                        END AS value
              ) factor
           GROUP BY wip.company_id, wip.partner_id, wip.order_id, wip.project_id,
-                   wip.approved, wip.billing_state, wip.age_bucket, c.currency_id, grp.currency_id
+                   wip.approved, wip.billing_state, wip.age_bucket, c.currency_id,
+                   grp.currency_id
             )
             """
         )

@@ -480,8 +480,10 @@ class TestBillingModels(BillingCase):
             (ic_bill | entry | later | invoice).mapped("state"), ["draft"] * 4
         )
         Run = self.env["pss.billing.run"].with_user(self.biller)
-        listed = self.env["account.move"].with_user(self.biller).search(
-            Run._pss_lock_blocking_domain(lock_date=date(2026, 4, 30))
+        listed = (
+            self.env["account.move"]
+            .with_user(self.biller)
+            .search(Run._pss_lock_blocking_domain(lock_date=date(2026, 4, 30)))
         )
         self.assertIn(invoice, listed)
         self.assertIn(ic_bill, listed, "an intercompany vendor bill blocks too")

@@ -38,7 +38,9 @@ class PssReconDashboard(models.Model):
     # Approved time on draft invoices waiting for finance: neither unbilled
     # nor invoiced yet (the third bucket).
     draft_value = fields.Monetary(
-        string="On Draft Invoices", compute="_compute_tiles", currency_field="currency_id"
+        string="On Draft Invoices",
+        compute="_compute_tiles",
+        currency_field="currency_id",
     )
     draft_value_group = fields.Monetary(
         compute="_compute_tiles", currency_field="group_currency_id"
@@ -87,17 +89,13 @@ class PssReconDashboard(models.Model):
     @api.model
     def _tile_domain(self, tile, companies, now=None):
         ids = companies.ids
-        if tile == "unbilled":
+        # Approved time billed by the hour: on no invoice, or on a draft.
+        wip_states = {"unbilled": "unbilled", "draft_invoices": "to_approve"}
+        if tile in wip_states:
             return [
                 ("company_id", "in", ids),
                 ("approved", "=", True),
-                ("billing_state", "=", "unbilled"),
-            ]
-        if tile == "draft_invoices":
-            return [
-                ("company_id", "in", ids),
-                ("approved", "=", True),
-                ("billing_state", "=", "to_approve"),
+                ("billing_state", "=", wip_states[tile]),
             ]
         if tile == "failed_messages":
             return [("company_id", "in", ids), ("state", "in", ("dead", "parked"))]

@@ -163,9 +163,7 @@ class ReportingCase(BillingCase):
         self.res_gb = self.add_resource(self.company_gb)
         self.approve(
             [
-                self.line(
-                    unique("L-"), self.res_gb, self.eng_gb, date=day, hours=hours
-                )
+                self.line(unique("L-"), self.res_gb, self.eng_gb, date=day, hours=hours)
                 for day, hours in (("2026-04-22", "6"), ("2026-05-19", "9"))
             ],
             self.company_gb,

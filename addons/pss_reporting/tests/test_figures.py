@@ -99,13 +99,19 @@ class TestOneCurrencyPerTotal(ReportingCase):
         groups = Report.read_group(domain, fields, ["company_id"])
         self.assertEqual(len(groups), 4)
         for group in groups:
-            part = rows.filtered(lambda r, g=group: r.company_id.id == g["company_id"][0])
+            part = rows.filtered(
+                lambda r, g=group: r.company_id.id == g["company_id"][0]
+            )
             self.assertAlmostEqual(
                 group["margin_percent"],
-                ratio(sum(part.mapped("margin_group")), sum(part.mapped("revenue_group"))),
+                ratio(
+                    sum(part.mapped("margin_group")), sum(part.mapped("revenue_group"))
+                ),
             )
         for row in rows:
-            self.assertEqual(row.margin_percent, ratio(row.margin_group, row.revenue_group))
+            self.assertEqual(
+                row.margin_percent, ratio(row.margin_group, row.revenue_group)
+            )
         # The same figures on the management dashboard.
         board = self.env["pss.report.dashboard"].create({"month": may})
         self.assertAlmostEqual(board.revenue, total["revenue_group"], places=2)
@@ -143,14 +149,13 @@ class TestTimeOnDraftInvoices(ReportingCase):
                 ("so_line.qty_delivered_method", "=", "timesheet"),
             ]
         )
-        wip = {
-            state: hours
-            for state, hours in self.env["pss.billing.wip"]._read_group(
+        wip = dict(
+            self.env["pss.billing.wip"]._read_group(
                 [("company_id", "=", company.id), ("approved", "=", True)],
                 ["billing_state"],
                 ["hours:sum"],
             )
-        }
+        )
         (eng,) = self.env["pss.report.engagement"]._read_group(
             [("company_id", "=", company.id)],
             [],
@@ -189,7 +194,9 @@ class TestTimeOnDraftInvoices(ReportingCase):
             row.revenue, row.revenue_invoiced + row.revenue_draft + row.revenue_unbilled
         )
         before = Report.read_group(
-            [("month", "=", may)], ["revenue_group", "margin_group", "margin_percent"], []
+            [("month", "=", may)],
+            ["revenue_group", "margin_group", "margin_percent"],
+            [],
         )[0]
         board = self.env["pss.report.dashboard"].create({"month": may})
         figures = ("revenue", "cost", "margin", "margin_percent", "wip")
@@ -213,7 +220,9 @@ class TestTimeOnDraftInvoices(ReportingCase):
         self.assertEqual(row.revenue_draft, 0.0)
         self.assertEqual(row.revenue_invoiced, invoice.amount_untaxed_signed)
         after = Report.read_group(
-            [("month", "=", may)], ["revenue_group", "margin_group", "margin_percent"], []
+            [("month", "=", may)],
+            ["revenue_group", "margin_group", "margin_percent"],
+            [],
         )[0]
         for name in ("revenue_group", "margin_group", "margin_percent"):
             self.assertEqual(after[name], before[name], name)
