@@ -31,6 +31,7 @@ BOARD_ALIASES = {
     "backlog": ("sum", "remaining_group"),
     "wip": ("sum", "value_sale_group"),
     "wip_oldest": ("min", "oldest_date"),
+    "wip_to_approve": ("sum", "value_sale_group"),
 }
 # Finance control dashboard: figure -> (aggregate, field of the records).
 CARD_FIGURES = {

@@ -39,12 +39,22 @@ class PssReportDashboard(models.TransientModel):
     backlog = fields.Monetary(string="Backlog (today)", compute="_compute_kpis")
     wip = fields.Monetary(string="Unbilled Approved Time", compute="_compute_kpis")
     wip_oldest = fields.Date(string="Oldest Unbilled Time", compute="_compute_kpis")
+    # Approved time on draft invoices waiting for finance (in the revenue
+    # already, as "on draft invoices"): the third bucket beside unbilled
+    # and invoiced time.
+    wip_to_approve = fields.Monetary(
+        string="Time On Draft Invoices", compute="_compute_kpis"
+    )
 
     # The records behind each tile ------------------------------------------
     def _month_domain(self):
         self.ensure_one()
         month = self.month.replace(day=1)
         return [("month", "=", month)]
+
+    @api.model
+    def _wip_to_approve_domain(self):
+        return [("approved", "=", True), ("billing_state", "=", "to_approve")]
 
     @api.model
     def _wip_domain(self):
@@ -67,11 +77,15 @@ class PssReportDashboard(models.TransientModel):
         Wip = self.env["pss.billing.wip"]
         backlog = self._sums(Backlog, [], ["remaining_group"])["remaining_group"]
         wip = self._sums(Wip, self._wip_domain(), ["value_sale_group"])
+        to_approve = self._sums(
+            Wip, self._wip_to_approve_domain(), ["value_sale_group"]
+        )["value_sale_group"]
         oldest = Wip.search(self._wip_domain(), order="oldest_date", limit=1)
         for board in self:
             board.currency_id = group
             board.backlog = backlog
             board.wip = wip["value_sale_group"]
+            board.wip_to_approve = to_approve
             board.wip_oldest = oldest.oldest_date
             if not board.month:
                 board.update(
@@ -163,5 +177,13 @@ class PssReportDashboard(models.TransientModel):
             "pss_billing.pss_billing_wip_action",
             self._wip_domain(),
             _("Unbilled approved time"),
+            {"pivot_measures": ["hours", "value_sale_group"]},
+        )
+
+    def action_open_wip_to_approve(self):
+        return self._open(
+            "pss_billing.pss_billing_wip_action",
+            self._wip_to_approve_domain(),
+            _("Approved time on draft invoices"),
             {"pivot_measures": ["hours", "value_sale_group"]},
         )

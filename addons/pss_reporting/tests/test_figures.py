@@ -211,6 +211,15 @@ class TestTimeOnDraftInvoices(ReportingCase):
             ),
             places=2,
         )
+        # The third bucket: the draft's time, what its button opens.
+        action = board.action_open_wip_to_approve()
+        on_drafts = self.env[action["res_model"]].search(action["domain"])
+        self.assertEqual(on_drafts.order_id, self.order_de)
+        self.assertEqual(sum(on_drafts.mapped("hours")), 12.5)
+        self.assertAlmostEqual(
+            board.wip_to_approve, sum(on_drafts.mapped("value_sale_group")), places=2
+        )
+        self.assertTrue(board.wip_to_approve)
 
         invoice.with_user(self.biller).action_pss_approve()
         self.assertEqual(invoice.state, "posted")
@@ -228,3 +237,4 @@ class TestTimeOnDraftInvoices(ReportingCase):
             self.assertEqual(after[name], before[name], name)
         board = self.env["pss.report.dashboard"].create({"month": may})
         self.assertEqual({name: board[name] for name in figures}, board_before)
+        self.assertEqual(board.wip_to_approve, 0.0)
