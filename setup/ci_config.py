@@ -34,7 +34,7 @@ def _parse_simple(text):
         if indent == 0:
             key, _, value = item.partition(":")
             value = value.strip().strip('"')
-            data[key] = value if value else None
+            data[key] = [] if value == "[]" else (value or None)
             parent = key
         elif item.startswith("- "):
             if not isinstance(data[parent], list):

@@ -32,4 +32,18 @@ fi
 if [[ $rc -eq 5 ]]; then
     echo "test.sh: pytest collected no test" >&2
 fi
-exit $rc
+# Odoo's own tests of the modules pss extends, with pss installed (after
+# pytest, in a database of their own). Run by a full `make test`; with
+# explicit pytest paths only when PSS_ODOO_TESTS=1; never with PSS_ODOO_TESTS=0.
+odoo_rc=0
+if [[ "${PSS_ODOO_TESTS:-$([[ $# -eq 0 ]] && echo 1 || echo 0)}" == 1 ]]; then
+    set +e
+    bash setup/odoo_tests.sh
+    odoo_rc=$?
+    set -e
+fi
+echo "test.sh: pytest exit status $rc, Odoo's own tests exit status $odoo_rc"
+if [[ $rc -ne 0 ]]; then
+    exit $rc
+fi
+exit $odoo_rc

@@ -5,7 +5,9 @@ from datetime import date
 
 from odoo import Command
 from odoo.exceptions import AccessError, RedirectWarning, UserError
-from odoo.tests import tagged
+from odoo.tests import TransactionCase, tagged
+
+from odoo.addons.pss_core.tests.common import make_user
 
 from .common import APRIL, MAY, BillingCase, unique
 
@@ -509,3 +511,131 @@ class TestBillingModels(BillingCase):
         )
         self.company_de.sudo().fiscalyear_lock_date = date(2026, 4, 30)
         self.assertEqual(self.company_de.fiscalyear_lock_date, date(2026, 4, 30))
+
+
+@tagged("post_install", "-at_install")
+class TestInvoicedTimesheetPolicy(TransactionCase):
+    """The approval gate is a policy of the company: a company that is not a
+    pss entity invoices typed time exactly as Odoo does; a pss entity
+    invoices approved time only."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        env = cls.env
+        env.ref("base.EUR").active = True
+        cls.plain = env["res.company"].create(
+            {"name": unique("Odoo only"), "currency_id": env.ref("base.EUR").id}
+        )
+        cls.entity = env["res.company"].create(
+            {
+                "name": unique("pss entity"),
+                "currency_id": env.ref("base.EUR").id,
+                "pss_entity_code": unique("GATE"),
+            }
+        )
+        Chart = env["account.chart.template"]
+        for company in cls.plain | cls.entity:
+            Chart.try_loading("generic_coa", company, install_demo=False)
+        cls.approver = make_user(
+            env,
+            unique("approver"),
+            ["base.group_user", "project.group_project_manager"],
+            cls.plain | cls.entity,
+        )
+        hour = env.ref("uom.product_uom_hour")
+        cls.product = env["product.product"].create(
+            {
+                "name": "Consulting on timesheets",
+                "detailed_type": "service",
+                "invoice_policy": "delivery",
+                "service_type": "timesheet",
+                "service_tracking": "project_only",
+                "uom_id": hour.id,
+                "uom_po_id": hour.id,
+                "list_price": 100.0,
+                "taxes_id": [Command.clear()],
+            }
+        )
+        cls.customer = env["res.partner"].create({"name": unique("Customer")})
+
+    def sell_and_type_time(self, company, hours=3.0):
+        """A sale order of ``company`` for the timesheet service, confirmed
+        (Odoo makes its project), and time typed on the project."""
+        env = self.env(context={"allowed_company_ids": company.ids})
+        order = (
+            env["sale.order"]
+            .with_company(company)
+            .create(
+                {
+                    "partner_id": self.customer.id,
+                    "company_id": company.id,
+                    "order_line": [
+                        Command.create(
+                            {"product_id": self.product.id, "product_uom_qty": 10}
+                        )
+                    ],
+                }
+            )
+        )
+        order.action_confirm()
+        employee = env["hr.employee"].create(
+            {"name": unique("Typist"), "company_id": company.id}
+        )
+        timesheet = env[LINE].create(
+            {
+                "name": "Typed in Odoo",
+                "project_id": order.project_ids.id,
+                "employee_id": employee.id,
+                "unit_amount": hours,
+                "date": date(2026, 4, 15),
+            }
+        )
+        return order, timesheet
+
+    def test_company_without_entity_code_invoices_all_time_as_odoo(self):
+        self.assertEqual(self.plain.pss_invoiced_timesheet, "all")
+        order, timesheet = self.sell_and_type_time(self.plain)
+        self.assertFalse(timesheet.pss_approved)
+        self.assertEqual(timesheet.so_line, order.order_line)
+        self.assertEqual(order.order_line.qty_delivered, 3.0)
+        self.assertEqual(order.invoice_status, "to invoice")
+        invoice = order._create_invoices()
+        self.assertEqual(invoice.company_id, self.plain)
+        self.assertEqual(invoice.invoice_line_ids.quantity, 3.0)
+        self.assertEqual(invoice.amount_untaxed, 300.0)
+        self.assertEqual(timesheet.timesheet_invoice_id, invoice)
+        self.assertEqual(order.invoice_status, "no")
+
+    def test_pss_entity_invoices_approved_time_only(self):
+        self.assertEqual(self.entity.pss_invoiced_timesheet, "approved")
+        order, timesheet = self.sell_and_type_time(self.entity)
+        self.assertEqual(order.order_line.qty_delivered, 0.0)
+        self.assertEqual(order.invoice_status, "no")
+        with self.assertRaises(UserError):
+            order._create_invoices()
+        timesheet.with_user(self.approver).action_pss_approve()
+        self.assertEqual(order.order_line.qty_delivered, 3.0)
+        self.assertEqual(order.invoice_status, "to invoice")
+        invoice = order._create_invoices()
+        self.assertEqual(invoice.invoice_line_ids.quantity, 3.0)
+        self.assertEqual(timesheet.timesheet_invoice_id, invoice)
+
+    def test_policy_follows_entity_code_unless_chosen_and_recomputes(self):
+        order, _timesheet = self.sell_and_type_time(self.entity)
+        self.assertEqual(order.order_line.qty_delivered, 0.0)
+        # An entity that chooses all recorded time invoices it at once.
+        self.entity.pss_invoiced_timesheet = "all"
+        self.assertEqual(order.order_line.qty_delivered, 3.0)
+        self.assertEqual(order.invoice_status, "to invoice")
+        # A company given an entity code gets the gate, unless the same
+        # save chooses otherwise.
+        company = self.env["res.company"].create({"name": unique("Later entity")})
+        self.assertEqual(company.pss_invoiced_timesheet, "all")
+        company.pss_entity_code = unique("LATER")
+        self.assertEqual(company.pss_invoiced_timesheet, "approved")
+        other = self.env["res.company"].create({"name": unique("Other")})
+        other.write(
+            {"pss_entity_code": unique("OTHER"), "pss_invoiced_timesheet": "all"}
+        )
+        self.assertEqual(other.pss_invoiced_timesheet, "all")
