@@ -10,3 +10,8 @@ class ResCompany(models.Model):
         help="Counter written by every billing run of the entity: two runs "
         "that overlap in time cannot both invoice (see pss.billing.run).",
     )
+    pss_allow_self_approval = fields.Boolean(
+        string="Allow Self-approval With a Reason",
+        help="Nobody approves their own time. A one-person entity may allow "
+        "it: the approver then gives a reason, recorded on the time.",
+    )
