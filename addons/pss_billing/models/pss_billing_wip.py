@@ -36,7 +36,10 @@ class PssBillingWip(models.Model):
         string="Value At Sale Price", readonly=True, currency_field="currency_id"
     )
     value_cost = fields.Monetary(
-        string="Value At Cost", readonly=True, currency_field="currency_id"
+        string="Value At Cost",
+        readonly=True,
+        currency_field="currency_id",
+        groups="pss_core.group_pss_cost",
     )
     currency_id = fields.Many2one("res.currency", readonly=True)
     value_sale_group = fields.Monetary(
@@ -48,6 +51,7 @@ class PssBillingWip(models.Model):
     value_cost_group = fields.Monetary(
         string="Value At Cost (Group)",
         readonly=True,
+        groups="pss_core.group_pss_cost",
         currency_field="group_currency_id",
         help="In the group reporting currency, at today's rate.",
     )
