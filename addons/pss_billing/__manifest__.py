@@ -5,7 +5,7 @@
     "summary": "Only approved time is invoiced; billing runs per entity and "
     "period through Odoo's sale invoicing, invoice approval, unbilled time "
     "(WIP), invoice and payment status back to the engagement's system",
-    "version": "17.0.1.2.0",
+    "version": "17.0.1.3.0",
     "category": "Services/Integrations",
     "website": "https://github.com/pss-odoo/pss",
     "author": "PSS contributors",
@@ -21,9 +21,11 @@
         "views/pss_billing_wip_views.xml",
         "views/account_analytic_line_views.xml",
         "views/account_move_views.xml",
+        "views/res_company_views.xml",
         "views/res_partner_views.xml",
         "views/sale_order_views.xml",
         "views/pss_billing_menus.xml",
+        "wizard/pss_time_approve_wizard_views.xml",
     ],
     "post_init_hook": "post_init_hook",
 }
