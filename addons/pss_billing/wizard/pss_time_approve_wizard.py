@@ -9,8 +9,9 @@ class PssTimeApproveWizard(models.TransientModel):
     _description = "Approve time with a self-approval reason"
 
     line_ids = fields.Many2many("account.analytic.line", string="Time", readonly=True)
+    # Required in the dialog; the approval itself refuses an empty reason
+    # (the record is made with its lines before the reason is typed).
     reason = fields.Char(
-        required=True,
         help="Why you approve your own time (e.g. one-person entity, no other "
         "approver); kept on your lines.",
     )
