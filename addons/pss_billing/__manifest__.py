@@ -25,6 +25,7 @@
         "views/res_partner_views.xml",
         "views/sale_order_views.xml",
         "views/pss_billing_menus.xml",
+        "wizard/pss_time_approve_wizard_views.xml",
     ],
     "post_init_hook": "post_init_hook",
 }

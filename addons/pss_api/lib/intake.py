@@ -101,6 +101,18 @@ class _BadNumber(str):
     __slots__ = ()
 
 
+def _unique_keys(pairs):
+    """An object whose keys are each given once: with a key twice, a reader
+    keeping the first and one keeping the last (Python) see two different
+    documents (``"entity": "ZZ99", "entity": "GB01"``)."""
+    document = {}
+    for key, value in pairs:
+        if key in document:
+            raise ValueError(f"the key {key!r} is given more than once")
+        document[key] = value
+    return document
+
+
 def _parse_int(literal):
     if len(literal) > MAX_NUMBER_DIGITS:
         return _BadNumber(f"a number of {len(literal)} digits is too long")
@@ -157,7 +169,8 @@ def check_values(document, strings=True):
 def parse_json(body):
     """Decode a UTF-8 JSON body.
 
-    400 for anything that is not strict JSON; 422 (with the path of each)
+    400 for anything that is not strict JSON (a key given twice in one
+    object included); 422 (with the path of each)
     for values that no field could hold: text with NUL or a lone surrogate
     (PostgreSQL cannot store them), integers of more than
     ``MAX_NUMBER_DIGITS`` digits (Python refuses to read past 4,300) and
@@ -185,6 +198,7 @@ def parse_json(body):
 
         document = json.loads(
             text,
+            object_pairs_hook=_unique_keys,
             parse_constant=_refuse_constant,
             parse_int=parse_int,
             parse_float=parse_float,

@@ -21,6 +21,13 @@ def lock_date_of(company):
     return max(dates) if dates else None
 
 
+# Who approved a billing run's draft: written by the billing run and the
+# Approve action (as superuser, after their own checks), never by hand.
+APPROVAL_FIELDS = frozenset(
+    {"pss_approval_state", "pss_approved_user_id", "pss_approved_at"}
+)
+
+
 class AccountMove(models.Model):
     _inherit = "account.move"
 
@@ -63,13 +70,46 @@ class AccountMove(models.Model):
             )
         return None
 
-    def _pss_post_checked(self):
-        """Post after checking lock dates (Odoo's ``_post`` would silently
-        move a locked date); raises with every problem, posts nothing then."""
+    def _pss_check_locks(self):
+        """Odoo's ``_post`` would silently move a locked date: raises with
+        every problem."""
         problems = [p for p in (m._pss_lock_problem() for m in self) if p]
         if problems:
             raise UserError("\n".join(problems))
+
+    def _pss_post_checked(self):
+        """Post after checking lock dates; posts nothing on a problem."""
+        self._pss_check_locks()
         self.action_post()
+
+    def write(self, vals):
+        if not self.env.su and not APPROVAL_FIELDS.isdisjoint(vals):
+            raise AccessError(
+                _("Use the Approve action to approve invoices of billing runs.")
+            )
+        return super().write(vals)
+
+    def _post(self, soft=True):
+        """A billing run's draft waiting for approval is posted by its
+        Approve action only, not by Odoo's Confirm/Post (or any other caller):
+        the approval marks it approved before posting it."""
+        waiting = self.filtered(lambda m: m.pss_approval_state == "to_approve")
+        if waiting:
+            raise UserError(
+                _(
+                    "%(invoices)s waits for billing approval: pss Finance "
+                    "approves it (Approve), which posts it.",
+                    invoices=", ".join(waiting[:5].mapped("display_name")),
+                )
+            )
+        posted = super()._post(soft=soft)
+        posted.filtered(lambda m: m.move_type == "out_invoice")._pss_enqueue_status(
+            "invoice.posted"
+        )
+        posted.filtered(
+            lambda m: m.move_type == "out_refund" and m.reversed_entry_id
+        )._pss_enqueue_status("invoice.reversed")
+        return posted
 
     def action_pss_approve(self):
         """pss Finance approves drafts of billing runs: they are posted."""
@@ -80,29 +120,24 @@ class AccountMove(models.Model):
         )
         if not moves:
             raise UserError(_("No draft invoice of a billing run waits for approval."))
-        moves._pss_post_checked()
-        moves.write(
+        moves.check_access_rights("write")
+        moves.check_access_rule("write")
+        moves._pss_check_locks()
+        # Approved first (as superuser: no user writes these fields), then
+        # posted; a posting error rolls both back.
+        moves.sudo().write(
             {
                 "pss_approval_state": "approved",
                 "pss_approved_user_id": self.env.uid,
                 "pss_approved_at": fields.Datetime.now(),
             }
         )
+        moves.action_post()
         return True
 
     # ------------------------------------------------------------------
     # Status back to the systems of the engagements
     # ------------------------------------------------------------------
-    def _post(self, soft=True):
-        posted = super()._post(soft=soft)
-        posted.filtered(lambda m: m.move_type == "out_invoice")._pss_enqueue_status(
-            "invoice.posted"
-        )
-        posted.filtered(
-            lambda m: m.move_type == "out_refund" and m.reversed_entry_id
-        )._pss_enqueue_status("invoice.reversed")
-        return posted
-
     def _invoice_paid_hook(self):
         result = super()._invoice_paid_hook()
         self.filtered(

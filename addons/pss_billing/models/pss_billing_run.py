@@ -270,7 +270,7 @@ class PssBillingRun(models.Model):
         self.check_access_rights("write")
         self.check_access_rule("write")
         self._pss_lock()
-        run = self.env["pss.run"]._start("billing")
+        run = self.env["pss.run"]._start("billing", companies=self.company_id)
         self.write(
             {
                 "state": "running",
@@ -445,7 +445,8 @@ class PssBillingRun(models.Model):
         counts["invoices"] = len(moves)
         if moves:
             if company.pss_approval_required:
-                moves.write({"pss_approval_state": "to_approve"})
+                # As superuser: no user writes the approval state by hand.
+                moves.sudo().write({"pss_approval_state": "to_approve"})
                 counts["waiting"] = len(moves)
             else:
                 moves._pss_post_checked()

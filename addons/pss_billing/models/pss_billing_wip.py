@@ -56,6 +56,7 @@ class PssBillingWip(models.Model):
         readonly=True,
         currency_field="currency_id",
         group_operator=None,
+        groups="pss_core.group_pss_cost",
     )
     currency_id = fields.Many2one("res.currency", readonly=True)
     value_sale_group = fields.Monetary(
@@ -67,6 +68,7 @@ class PssBillingWip(models.Model):
     value_cost_group = fields.Monetary(
         string="Value At Cost (Group)",
         readonly=True,
+        groups="pss_core.group_pss_cost",
         currency_field="group_currency_id",
         help="In the group reporting currency, at today's rate.",
     )

@@ -54,23 +54,35 @@ def sensitive_paths(schema, _seen=None):
 
 
 def mask_payload(data, paths):
-    """Copy of ``data`` with every sensitive value replaced by ``MASK``."""
+    """Copy of ``data`` with every sensitive value replaced by ``MASK``.
+
+    Without recursion: a payload nested a thousand lists deep (as a sender
+    may post) is masked like any other."""
     if not paths:
         return data
-    if isinstance(data, list):
-        return [mask_payload(item, paths) for item in data]
-    if not isinstance(data, dict):
-        return data
-    masked = {}
-    for key, value in data.items():
-        rule = paths.get(key)
-        if rule is True:
-            masked[key] = MASK if value not in (None, "") else value
-        elif isinstance(rule, dict):
-            masked[key] = mask_payload(value, rule)
+    root = [None]
+    stack = [(data, paths, root, 0)]
+    while stack:
+        node, rule, parent, slot = stack.pop()
+        if isinstance(node, list):
+            copy = [None] * len(node)
+            parent[slot] = copy
+            stack.extend((item, rule, copy, index) for index, item in enumerate(node))
+        elif isinstance(node, dict):
+            copy = {}
+            parent[slot] = copy
+            for key, value in node.items():
+                sub = rule.get(key)
+                if sub is True:
+                    copy[key] = MASK if value not in (None, "") else value
+                elif isinstance(sub, dict):
+                    copy[key] = None
+                    stack.append((value, sub, copy, key))
+                else:
+                    copy[key] = value
         else:
-            masked[key] = value
-    return masked
+            parent[slot] = node
+    return root[0]
 
 
 def sensitive_values(data, paths):
@@ -82,16 +94,17 @@ def sensitive_values(data, paths):
     found = set()
 
     def walk(node, rule):
-        if rule is True:
-            _collect(node, found)
-        elif isinstance(rule, dict):
-            if isinstance(node, list):
-                for item in node:
-                    walk(item, rule)
+        stack = [(node, rule)]
+        while stack:
+            node, rule = stack.pop()
+            if rule is True:
+                _collect(node, found)
+            elif isinstance(node, list):
+                stack.extend((item, rule) for item in node)
             elif isinstance(node, dict):
-                for key, sub in rule.items():
-                    if key in node:
-                        walk(node[key], sub)
+                stack.extend(
+                    (node[key], sub) for key, sub in rule.items() if key in node
+                )
 
     if paths and data:
         walk(data, paths)
@@ -99,29 +112,31 @@ def sensitive_values(data, paths):
 
 
 def _collect(node, found):
+    """Every scalar under ``node``, as text (without recursion)."""
     from decimal import Decimal, InvalidOperation
 
-    if node is None or isinstance(node, bool):
-        return
-    if isinstance(node, dict):
-        for value in node.values():
-            _collect(value, found)
-        return
-    if isinstance(node, list):
-        for value in node:
-            _collect(value, found)
-        return
-    text = str(node).strip()
-    if not text:
-        return
-    found.add(text)
-    try:
-        number = Decimal(text)
-    except (InvalidOperation, ValueError):
-        return
-    if number.is_finite():
-        found.add(format(number.normalize(), "f"))
-        found.add(format(number.quantize(Decimal("0.01")), "f"))
+    stack = [node]
+    while stack:
+        node = stack.pop()
+        if node is None or isinstance(node, bool):
+            continue
+        if isinstance(node, dict):
+            stack.extend(node.values())
+            continue
+        if isinstance(node, list):
+            stack.extend(node)
+            continue
+        text = str(node).strip()
+        if not text:
+            continue
+        found.add(text)
+        try:
+            number = Decimal(text)
+        except (InvalidOperation, ValueError):
+            continue
+        if number.is_finite():
+            found.add(format(number.normalize(), "f"))
+            found.add(format(number.quantize(Decimal("0.01")), "f"))
 
 
 def mask_text(text, values):

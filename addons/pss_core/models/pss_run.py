@@ -58,6 +58,15 @@ class PssRun(models.Model):
     parked_count = fields.Integer(string="Parked", readonly=True)
     dead_count = fields.Integer(string="Dead", readonly=True)
     error = fields.Text(readonly=True)
+    company_ids = fields.Many2many(
+        "res.company",
+        string="Entities",
+        readonly=True,
+        help="The entities whose work the run did (a billing run: its entity; "
+        "an intercompany run: the entities of its pairs). A user reads the "
+        "run when allowed in all of them. Empty: a queue run (counts of "
+        "messages of every entity, no amount).",
+    )
     message_ids = fields.One2many(
         "pss.message", "run_id", string="Messages", readonly=True
     )
@@ -84,7 +93,7 @@ class PssRun(models.Model):
     # API for the crons
     # ------------------------------------------------------------------
     @api.model
-    def _start(self, kind, worker=None, started_at=None):
+    def _start(self, kind, worker=None, started_at=None, companies=None):
         # The run is bookkeeping of the cron itself, not business data; crons
         # may be started by a manager's "Run now" without rights on pss.run.
         return self.sudo().create(
@@ -92,6 +101,7 @@ class PssRun(models.Model):
                 "kind": kind,
                 "worker": worker,
                 "started_at": started_at or fields.Datetime.now(),
+                "company_ids": [(6, 0, companies.ids if companies else [])],
             }
         )
 

@@ -47,6 +47,7 @@ class PssIcChargeLine(models.Model):
         string="Hourly Cost",
         digits=(16, 6),
         readonly=True,
+        groups="pss_core.group_pss_cost",
         help="Cost of the resource in force on the day, in the agreement "
         "currency (cost plus pricing).",
     )
@@ -55,6 +56,7 @@ class PssIcChargeLine(models.Model):
         string="Exchange Rate",
         digits=(16, 8),
         readonly=True,
+        groups="pss_core.group_pss_cost",
         help="Agreement currency units per cost currency unit on the day.",
     )
     markup = fields.Float(string="Markup (%)", digits=(16, 4), readonly=True)

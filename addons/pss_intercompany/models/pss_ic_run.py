@@ -29,6 +29,15 @@ class PssIcRun(models.Model):
         "consumer. Empty with no agreement: every agreement you may run.",
     )
     agreement_id = fields.Many2one("pss.ic.agreement", help="Only this pair.")
+    company_ids = fields.Many2many(
+        "res.company",
+        string="Entities",
+        compute="_compute_company_ids",
+        store=True,
+        help="The entities of the pairs the run charges: a run of one entity "
+        "is read by that entity's users; a run of one pair or of all pairs "
+        "only by users allowed in every entity it charges.",
+    )
     date_from = fields.Date(required=True)
     date_to = fields.Date(required=True)
     state = fields.Selection(
@@ -60,6 +69,26 @@ class PssIcRun(models.Model):
             "A run's period cannot end before it starts.",
         )
     ]
+
+    @api.depends(
+        "date_from",
+        "date_to",
+        "company_id",
+        "agreement_id.provider_company_id",
+        "agreement_id.consumer_company_id",
+    )
+    def _compute_company_ids(self):
+        for run in self:
+            if run.company_id:
+                run.company_ids = run.company_id
+            elif run.date_from and run.date_to:
+                # Every pair of the period, whoever created the run.
+                agreements = run.sudo()._agreements()
+                run.company_ids = (
+                    agreements.provider_company_id | agreements.consumer_company_id
+                )
+            else:
+                run.company_ids = False
 
     @api.depends("date_from", "date_to", "company_id", "agreement_id")
     def _compute_name(self):
@@ -126,7 +155,12 @@ class PssIcRun(models.Model):
         if self.state == "running":
             raise UserError(_("This run is already running."))
         started = time.monotonic()
-        progress = self.env["pss.run"]._start("intercompany")
+        # The pairs of the period as they are now (an agreement added since
+        # the run was created).
+        self.env.add_to_compute(self._fields["company_ids"], self.sudo())
+        progress = self.env["pss.run"]._start(
+            "intercompany", companies=self.sudo().company_ids
+        )
         self.write({"state": "running", "pss_run_id": progress.id, "error": False})
         counts = Counter()
         errors = []

@@ -110,7 +110,7 @@ class PssReportingController(PssApiController):
             if not date_field:
                 _bad(name, f"the report {report!r} is a snapshot without dates")
             domain.append((date_field, operator, on))
-        columns = list(getattr(Model, "_pss_api_columns", ()) or WIP_COLUMNS)
+        columns = self._pss_report_columns(Model)
         rows = Model.search_read(
             domain, columns, limit=limit + 1, order="id", load=None
         )
@@ -149,6 +149,19 @@ class PssReportingController(PssApiController):
         return self._pss_json(
             200, {"rows": rows, "next_cursor": next_cursor}, rate_headers
         )
+
+    @staticmethod
+    def _pss_report_columns(Model):
+        """The report's columns the technical user may read: cost figures
+        (fields of group pss_core.group_pss_cost) are left out for a system
+        whose user is not given that group."""
+        columns = list(getattr(Model, "_pss_api_columns", ()) or WIP_COLUMNS)
+        return [
+            name
+            for name in columns
+            if not Model._fields[name].groups
+            or Model.user_has_groups(Model._fields[name].groups)
+        ]
 
     def _pss_report_companies(self, info, entity):
         companies = list(info["company_ids"])

@@ -19,6 +19,10 @@ def parse_iso_week(value):
         raise ValueError(f"{value!r} is not an ISO week (YYYY-Www)") from error
 
 
+# The largest id PostgreSQL's integer column holds.
+MAX_ID = 2**31 - 1
+
+
 def encode_cursor(last_id):
     """Opaque cursor of keyset paging: the last id served."""
     raw = json.dumps({"after": int(last_id)}).encode()
@@ -32,9 +36,10 @@ def decode_cursor(cursor):
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         after = json.loads(base64.urlsafe_b64decode(padded.encode()))["after"]
-    except (ValueError, KeyError, TypeError) as error:
+    except (ValueError, KeyError, TypeError, RecursionError) as error:
         raise ValueError("invalid cursor") from error
-    if not isinstance(after, int) or after < 0:
+    # An id: a JSON true is an int to Python, PostgreSQL's ids are 32-bit.
+    if type(after) is not int or not 0 <= after <= MAX_ID:
         raise ValueError("invalid cursor")
     return after
 

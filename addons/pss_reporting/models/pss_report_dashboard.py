@@ -33,9 +33,11 @@ class PssReportDashboard(models.TransientModel):
     )
     realization = fields.Float(string="Realization (%)", compute="_compute_kpis")
     revenue = fields.Monetary(compute="_compute_kpis")
-    cost = fields.Monetary(compute="_compute_kpis")
-    margin = fields.Monetary(compute="_compute_kpis")
-    margin_percent = fields.Float(string="Margin (%)", compute="_compute_kpis")
+    cost = fields.Monetary(compute="_compute_kpis", groups="pss_core.group_pss_cost")
+    margin = fields.Monetary(compute="_compute_kpis", groups="pss_core.group_pss_cost")
+    margin_percent = fields.Float(
+        string="Margin (%)", compute="_compute_kpis", groups="pss_core.group_pss_cost"
+    )
     backlog = fields.Monetary(string="Backlog (today)", compute="_compute_kpis")
     wip = fields.Monetary(string="Unbilled Approved Time", compute="_compute_kpis")
     wip_oldest = fields.Date(string="Oldest Unbilled Time", compute="_compute_kpis")

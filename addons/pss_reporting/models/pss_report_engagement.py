@@ -1,5 +1,9 @@
 from odoo import fields, models, tools
 
+# Cost figures (and margins, which reveal them): pss Finance and pss Manager,
+# or a technical user given the group.
+COST = "pss_core.group_pss_cost"
+
 MONEY = (
     "value_rate_card",
     "value_invoiced",
@@ -123,27 +127,32 @@ class PssReportEngagement(models.Model):
         string="Time At Cost",
         readonly=True,
         group_operator=None,
+        groups=COST,
     )
     cost_intercompany = fields.Monetary(
         string="Intercompany Charges",
         readonly=True,
         group_operator=None,
+        groups=COST,
     )
     cost_expense = fields.Monetary(
         string="Expenses",
         readonly=True,
         group_operator=None,
+        groups=COST,
     )
     cost = fields.Monetary(
         readonly=True,
         group_operator=None,
+        groups=COST,
     )
     margin = fields.Monetary(
         readonly=True,
         group_operator=None,
+        groups=COST,
     )
     margin_percent = fields.Float(
-        string="Margin (%)", readonly=True, group_operator="avg"
+        string="Margin (%)", readonly=True, group_operator="avg", groups=COST
     )
     value_rate_card_group = fields.Monetary(
         string="Invoiced Hours At Rate Card (Group)",
@@ -177,20 +186,31 @@ class PssReportEngagement(models.Model):
         string="Time At Cost (Group)",
         readonly=True,
         currency_field="group_currency_id",
+        groups=COST,
     )
     cost_intercompany_group = fields.Monetary(
         string="Intercompany Charges (Group)",
         readonly=True,
         currency_field="group_currency_id",
+        groups=COST,
     )
     cost_expense_group = fields.Monetary(
-        string="Expenses (Group)", readonly=True, currency_field="group_currency_id"
+        string="Expenses (Group)",
+        readonly=True,
+        currency_field="group_currency_id",
+        groups=COST,
     )
     cost_group = fields.Monetary(
-        string="Cost (Group)", readonly=True, currency_field="group_currency_id"
+        string="Cost (Group)",
+        readonly=True,
+        currency_field="group_currency_id",
+        groups=COST,
     )
     margin_group = fields.Monetary(
-        string="Margin (Group)", readonly=True, currency_field="group_currency_id"
+        string="Margin (Group)",
+        readonly=True,
+        currency_field="group_currency_id",
+        groups=COST,
     )
 
     def init(self):

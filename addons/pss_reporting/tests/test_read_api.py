@@ -1,6 +1,7 @@
 """The read API over real HTTP: a BI system reads only its companies and
 the reports it is allowed; CSV and JSON agree; paging returns each row once."""
 
+import base64
 import csv
 import io
 import time
@@ -104,6 +105,31 @@ class TestReadApi(ReportingCase, HttpCase):
                 self.assertEqual(response.status_code, 400, response.text)
                 (name,) = params
                 self.assertEqual(response.json()["errors"][0]["path"], f"query.{name}")
+
+    def test_forged_cursors_are_400_never_500(self):
+        """A cursor is opaque, not trusted: a JSON true (an int to Python), an
+        id past PostgreSQL's integer or a document nested too deep to read."""
+
+        def forged(text):
+            return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+        for text in (
+            '{"after": true}',
+            f'{{"after": {2**70}}}',
+            f'{{"after": {2**31}}}',
+            '{"after": -1}',
+            '{"after": 1.5}',
+            '{"after": ' + "[" * 5000 + "]" * 5000 + "}",
+            '{"after": ' + '{"a": ' * 3000 + "1" + "}" * 3000 + "}",
+        ):
+            with self.subTest(cursor=text[:40]):
+                response = self.get("engagement", cursor=forged(text))
+                self.assertEqual(response.status_code, 400, response.text)
+                self.assertEqual(response.json()["errors"][0]["path"], "query.cursor")
+        # The largest id is still a cursor (an empty page).
+        response = self.get("engagement", cursor=forged(f'{{"after": {2**31 - 1}}}'))
+        self.assertEqual(response.status_code, 200, response.text)
+        self.assertEqual(response.json()["rows"], [])
 
     def test_csv_and_json_agree_and_paging_returns_each_row_once(self):
         rows, pages = self.read_all("utilization", limit="2")

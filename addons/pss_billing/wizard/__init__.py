@@ -1,0 +1,1 @@
+from . import pss_time_approve_wizard
