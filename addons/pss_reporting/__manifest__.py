@@ -5,7 +5,7 @@
     "summary": "Utilization, realization, margin, backlog and WIP across entities "
     "in company and group currency; planned hours from the PSA; a signed read "
     "API (JSON / CSV) for BI platforms",
-    "version": "17.0.1.1.0",
+    "version": "17.0.1.2.0",
     "category": "Services/Integrations",
     "website": "https://github.com/pss-odoo/pss",
     "author": "PSS contributors",
