@@ -79,6 +79,15 @@ class PssReconLine(models.Model):
     resolution = fields.Text(string="Resolution Reason", tracking=True)
     resolved_by_id = fields.Many2one("res.users", readonly=True)
     resolved_at = fields.Datetime(readonly=True)
+    is_current = fields.Boolean(
+        string="Current Figure",
+        readonly=True,
+        index=True,
+        help="The line that counts for its figure: of the latest run of its "
+        "period and, where runs overlap, of the newest one (an intercompany "
+        "balance, the queue's health and the unbilled time are figures of "
+        "the entity, not of one run: counted once).",
+    )
     previous_line_id = fields.Many2one(
         "pss.recon.line",
         string="Line Of The Signed-Off Run",
@@ -185,11 +194,63 @@ class PssReconLine(models.Model):
 
     @api.model
     def _open_domain(self, companies):
-        """The open variances and exceptions of the latest run of each
-        period of ``companies`` (what a controller still has to look at)."""
+        """The open variances and exceptions of the current figures of
+        ``companies`` (what a controller still has to look at): each figure
+        once, from the latest run of its period."""
         return [
             ("company_id", "in", companies.ids),
             ("status", "in", ("variance", "exception")),
             ("resolved", "=", False),
-            ("run_id.is_latest", "=", True),
+            ("is_current", "=", True),
         ]
+
+    @api.model
+    def _pss_refresh_current(self, companies):
+        """Mark the current line of each figure of ``companies``: among the
+        latest runs of each period, the newest run's line. A figure is the
+        line's key within its period for the compared checks (the sender's
+        statement is of that period), the balance for an intercompany line
+        and the key within the entity for the queue's health and the
+        unbilled time (not bound to a period: overlapping runs and the
+        months after would count them again)."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            """
+            SELECT DISTINCT ON (
+                       l.company_id,
+                       l.check_type,
+                       CASE
+                           WHEN l.check_type = 'intercompany'
+                               THEN l.record_ids::text
+                           WHEN l.check_type IN ('health', 'unbilled') THEN l.key
+                           ELSE r.date_from::text || '/' || r.date_to::text
+                                || '/' || l.key
+                       END
+                   ) l.id
+              FROM pss_recon_line l
+              JOIN pss_recon_run r ON r.id = l.run_id
+             WHERE r.company_id = ANY(%s) AND r.is_latest IS TRUE
+          ORDER BY l.company_id,
+                   l.check_type,
+                   CASE
+                       WHEN l.check_type = 'intercompany' THEN l.record_ids::text
+                       WHEN l.check_type IN ('health', 'unbilled') THEN l.key
+                       ELSE r.date_from::text || '/' || r.date_to::text
+                            || '/' || l.key
+                   END,
+                   r.finished_at DESC NULLS LAST,
+                   r.id DESC
+            """,
+            [companies.ids],
+        )
+        current = [row[0] for row in self.env.cr.fetchall()]
+        self.env.cr.execute(
+            """
+            UPDATE pss_recon_line
+               SET is_current = (id = ANY(%s))
+             WHERE company_id = ANY(%s)
+               AND (is_current IS TRUE OR id = ANY(%s))
+            """,
+            [current, companies.ids, current],
+        )
+        self.invalidate_model(["is_current"])

@@ -79,6 +79,13 @@ class PssReconRun(models.Model):
         "pss.recon.line", "run_id", string="Lines", readonly=True
     )
     pss_run_id = fields.Many2one("pss.run", string="Progress", readonly=True)
+    superseded_by_id = fields.Many2one(
+        "pss.recon.run",
+        string="Superseded By",
+        readonly=True,
+        help="The newer run of the same entity and period that replaced "
+        "this one: its figures count, not these.",
+    )
     previous_run_id = fields.Many2one(
         "pss.recon.run",
         string="Compared With",
@@ -159,7 +166,13 @@ class PssReconRun(models.Model):
 
     def write(self, vals):
         self._check_user_fields(vals)
-        allowed = lock_free({k: v for k, v in vals.items() if k not in ("is_latest",)})
+        allowed = lock_free(
+            {
+                k: v
+                for k, v in vals.items()
+                if k not in ("is_latest", "superseded_by_id")
+            }
+        )
         if not allowed and any(run.state == "signed" for run in self):
             raise UserError(_("The run is signed off: it cannot change."))
         if (
@@ -333,7 +346,7 @@ class PssReconRun(models.Model):
                 ("is_latest", "=", True),
             ]
         )
-        older.sudo().write({"is_latest": False})
+        older.sudo().write({"is_latest": False, "superseded_by_id": self.id})
         self.sudo().write(
             {
                 "state": "done",
@@ -346,8 +359,10 @@ class PssReconRun(models.Model):
                 "changed_count": changed if previous else 0,
                 "gone_count": gone,
                 "finished_at": fields.Datetime.now(),
+                "superseded_by_id": False,
             }
         )
+        self.env["pss.recon.line"]._pss_refresh_current(self.company_id)
 
     def _pss_compute(self, progress, counts):
         company = self.company_id

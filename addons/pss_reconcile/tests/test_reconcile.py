@@ -300,6 +300,64 @@ class TestReconcile(ReconcileCase):
         self.assertEqual(shown, expected)
         self.assertEqual(shown, Line.search(Line._open_domain(self.company_de)))
 
+    def test_overlapping_and_later_runs_count_each_figure_once(self):
+        """Issue 18: the demo's run of the simulated weeks and the nightly
+        run of the calendar month both counted the same intercompany
+        exception (and the queue's health), "open variances 4" where 2 were
+        planted. Each figure counts once: a rerun of a period supersedes
+        the older run visibly; where periods overlap (or the next month
+        repeats the entity's health) the newest line counts."""
+        self.seed_discrepancies()
+        first = self.reconcile()
+        rerun = self.reconcile()
+        self.assertFalse(first.is_latest)
+        # The nightly run of an overlapping period, and of the next month.
+        overlapping = self.reconcile(period=("2026-04-06", "2026-04-30"))
+        may = self.reconcile(period=("2026-05-01", "2026-05-31"))
+        self.assertTrue(overlapping.is_latest and may.is_latest and rerun.is_latest)
+        planted = {
+            ("hours_engagement", self.e3),
+            ("hours_engagement", "ENG-MISSING"),
+            ("hours_engagement", self.e5),
+            ("intercompany", str(self.balance.agreement_id.id)),
+            ("health", "dead"),
+        }
+        card = (
+            self.env["pss.recon.dashboard"]
+            .with_user(self.biller)
+            .search([("company_id", "=", self.company_de.id)])
+        )
+        self.assertEqual(card.open_variance_count, len(planted))
+        opened = (
+            self.env["pss.recon.line"]
+            .with_user(self.biller)
+            .search(
+                card.with_context(tile="open_variances").action_open_tile()["domain"]
+            )
+        )
+        self.assertEqual(
+            {(ln.check_type, ln.key.split("/", 1)[1]) for ln in opened}, planted
+        )
+        # The April balance counts on the newest run that has it, the
+        # queue's health on the newest run of all.
+        shared = opened.filtered(lambda ln: ln.check_type != "hours_engagement")
+        by_check = {ln.check_type: ln.run_id for ln in shared}
+        self.assertEqual(by_check, {"intercompany": overlapping, "health": may})
+        # The compared figures stay those of their own period's run.
+        hours = opened.filtered(lambda ln: ln.check_type == "hours_engagement")
+        self.assertEqual(hours.run_id, rerun)
+        # Resolving the current line takes it off; the older copies of it
+        # do not come back.
+        health = shared.filtered(lambda ln: ln.check_type == "health")
+        health.with_user(self.biller).resolution = "replayed tomorrow"
+        health.with_user(self.biller).action_resolve()
+        card.invalidate_recordset()
+        self.assertEqual(card.open_variance_count, len(planted) - 1)
+        # Superseded visibly.
+        self.assertEqual(first.superseded_by_id, rerun)
+        for run in (rerun, overlapping, may):
+            self.assertFalse(run.superseded_by_id)
+
     def test_company_isolation(self):
         self.seed_discrepancies()
         run_de = self.reconcile()
