@@ -81,7 +81,6 @@ class PssReconRun(models.Model):
     pss_run_id = fields.Many2one("pss.run", string="Progress", readonly=True)
     superseded_by_id = fields.Many2one(
         "pss.recon.run",
-        string="Superseded By",
         readonly=True,
         help="The newer run of the same entity and period that replaced "
         "this one: its figures count, not these.",
