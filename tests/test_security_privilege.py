@@ -12,6 +12,7 @@
 import json
 import logging
 
+from pss_tour import TourMixin
 from test_project_engagements import ProjectHttpCase
 
 from odoo import Command, fields
@@ -37,7 +38,7 @@ def console_user(env, login, group, companies):
 
 
 @tagged("post_install", "-at_install")
-class TestSensitiveResourceCost(TimesheetMixin, ProjectHttpCase):
+class TestSensitiveResourceCost(TourMixin, TimesheetMixin, ProjectHttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -243,6 +244,25 @@ class TestSensitiveResourceCost(TimesheetMixin, ProjectHttpCase):
         self.authenticate(hr.login, hr.login)
         action = self.rpc("pss.message.record", "action_open", [[employee.id]])
         self.assertEqual(action["res_model"], "hr.employee")
+
+    def test_pss_user_follows_the_records_button_in_the_browser(self):
+        """The same in the browser (tour pss_viewer_records_tour): the
+        Records smart button of a resource.upserted message opens the public
+        employee, no "Odoo Error"."""
+        message = self.post(
+            self.hris,
+            "resource.upserted",
+            self.resource(unique("R-"), name="Tour Resource Person"),
+            self.company_de,
+        )
+        self.process()
+        self.assertEqual(message.state, "done", message.last_error)
+        self.assertEqual(len(message.record_ids), 1)
+        self.pss_tour(
+            f"/web#model=pss.message&id={message.id}&view_type=form",
+            "pss_viewer_records_tour",
+            login=self.viewer.login,
+        )
 
     def test_psa_may_not_send_customers_403_and_nothing_stored(self):
         """Issue 8: a PSA created sales customers and confirmed orders."""
