@@ -46,8 +46,8 @@ SCREENS = {
     "intercompany_balances": ("pss_intercompany.pss_ic_balance_action", None),
     # it opens on the previous month; the demo's month is the current one
     "reporting_dashboard": (
-        "pss_reporting.pss_report_dashboard_action",
-        "this_month:month",
+        "pss_reporting.pss_report_dashboard_action_open",
+        "click:action_next_month",
     ),
 }
 
@@ -87,6 +87,14 @@ THIS_MONTH = """
     input.dispatchEvent(new Event('input', {bubbles: true}));
     input.dispatchEvent(new Event('change', {bubbles: true}));
     return true;
+})()
+"""
+# Click the form's button named %s.
+CLICK = """
+(() => {
+    const button = document.querySelector('.o_form_view button[name="%s"]');
+    if (button) button.click();
+    return !!button;
 })()
 """
 # Open the row with the highest number in column %s.
@@ -247,6 +255,8 @@ def main():
                     opened = browser.js(OPEN_MOST % column)
                 elif action == "this_month":
                     opened = browser.js(THIS_MONTH % column)
+                elif action == "click":
+                    opened = browser.js(CLICK % column)
                 else:
                     opened = browser.js(OPEN_FIRST)
                 if not opened:

@@ -372,3 +372,41 @@ class TestQueueEngine(TransactionCase):
             self.process()
         self.assertEqual(sizes, [3, 3, 1])
         self.assertEqual(set(messages.mapped("state")), {"done"})
+
+    # -- the system form's counts ------------------------------------------
+    def test_counts_and_dead_parked_button_of_a_one_entity_user(self):
+        """Issue 18: the system form's Dead / parked button opened every
+        message of the system; its counts counted every entity for a user
+        of one."""
+        dead_a = self.enqueue({"external_id": "C1", "name": "x", "behaviour": "data"})
+        done_a = self.enqueue({"external_id": "C2", "name": "y"})
+        dead_b = self.enqueue(
+            {"external_id": "C3", "name": "z", "behaviour": "data"},
+            company=self.company_b,
+        )
+        self.process()
+        self.assertEqual(
+            (dead_a | done_a | dead_b).mapped("state"), ["dead", "done", "dead"]
+        )
+        reader = make_user(
+            self.env,
+            unique("reader"),
+            ["base.group_user", "pss_core.group_pss_user"],
+            self.company_a,
+        )
+        for user, companies, failed, total in (
+            (reader, self.company_a, dead_a, 2),
+            (self.env.user, self.company_a | self.company_b, dead_a | dead_b, 3),
+        ):
+            system = self.system.with_user(user).with_context(
+                allowed_company_ids=companies.ids
+            )
+            self.assertEqual(system.failed_count, len(failed))
+            self.assertEqual(system.message_count, total)
+            action = system.action_view_failed_messages()
+            opened = system.env["pss.message"].search(action["domain"])
+            self.assertEqual(opened, failed)
+            everything = system.env["pss.message"].search(
+                system.action_view_messages()["domain"]
+            )
+            self.assertEqual(len(everything), system.message_count)

@@ -12,6 +12,7 @@
 import json
 import logging
 
+from pss_tour import TourMixin
 from test_project_engagements import ProjectHttpCase
 
 from odoo import Command, fields
@@ -37,7 +38,7 @@ def console_user(env, login, group, companies):
 
 
 @tagged("post_install", "-at_install")
-class TestSensitiveResourceCost(TimesheetMixin, ProjectHttpCase):
+class TestSensitiveResourceCost(TourMixin, TimesheetMixin, ProjectHttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -176,6 +177,92 @@ class TestSensitiveResourceCost(TimesheetMixin, ProjectHttpCase):
         self.authenticate(self.manager.login, self.manager.login)
         allowed = self.call_kw("read", [[message.id], ["payload"]])
         self.assertIn(COST, allowed.text)
+
+    def rpc(self, model, method, args, kwargs=None):
+        body = {
+            "jsonrpc": "2.0",
+            "method": "call",
+            "id": 1,
+            "params": {
+                "model": model,
+                "method": method,
+                "args": args,
+                "kwargs": {
+                    "context": {"allowed_company_ids": [self.company_de.id]},
+                    **(kwargs or {}),
+                },
+            },
+        }
+        response = self.url_open(
+            "/web/dataset/call_kw",
+            data=json.dumps(body),
+            headers={"Content-Type": "application/json"},
+        )
+        self.assertEqual(response.status_code, 200)
+        answer = response.json()
+        self.assertIn("result", answer, answer.get("error"))
+        return answer["result"]
+
+    def test_pss_user_opens_the_records_of_a_resource_message(self):
+        """Issue 18: a pss User without HR rights pressed the Records smart
+        button of a resource.upserted message and got "Odoo Error"
+        (KeyError: 'employee_id'): it sent them to hr.employee. The action
+        opens what they may open, and loads as the web client loads it."""
+        message = self.resource_message()
+        self.process()
+        self.assertEqual(message.state, "done", message.last_error)
+        employee = message.record_ids.filtered(lambda r: r.res_model == "hr.employee")
+        self.assertEqual(len(employee), 1)
+        self.assertFalse(self.viewer.has_group("hr.group_hr_user"))
+        self.authenticate(self.viewer.login, self.viewer.login)
+        for action in (
+            self.rpc("pss.message", "action_view_records", [[message.id]]),
+            self.rpc("pss.message.record", "action_open", [[employee.id]]),
+        ):
+            self.assertEqual(action["type"], "ir.actions.act_window")
+            self.assertEqual(action["res_model"], "hr.employee.public")
+            model = action["res_model"]
+            views = self.rpc(model, "get_views", [], {"views": [[False, "form"]]})
+            fields = views["models"][model]
+            (record,) = self.rpc(
+                model,
+                "web_read",
+                [[action["res_id"]]],
+                {"specification": {name: {} for name in fields}},
+            )
+            self.assertEqual(record["id"], employee.res_id)
+            self.assertEqual(record["name"], employee.record_name)
+            self.assertNotIn(COST, json.dumps(record))
+        # A manager with HR rights opens the employee itself.
+        hr = make_user(
+            self.env,
+            unique("hr").lower(),
+            ["base.group_user", "pss_core.group_pss_user", "hr.group_hr_user"],
+            self.companies,
+        )
+        hr.password = hr.login
+        self.authenticate(hr.login, hr.login)
+        action = self.rpc("pss.message.record", "action_open", [[employee.id]])
+        self.assertEqual(action["res_model"], "hr.employee")
+
+    def test_pss_user_follows_the_records_button_in_the_browser(self):
+        """The same in the browser (tour pss_viewer_records_tour): the
+        Records smart button of a resource.upserted message opens the public
+        employee, no "Odoo Error"."""
+        message = self.post(
+            self.hris,
+            "resource.upserted",
+            self.resource(unique("R-"), name="Tour Resource Person"),
+            self.company_de,
+        )
+        self.process()
+        self.assertEqual(message.state, "done", message.last_error)
+        self.assertEqual(len(message.record_ids), 1)
+        self.pss_tour(
+            f"/web#model=pss.message&id={message.id}&view_type=form",
+            "pss_viewer_records_tour",
+            login=self.viewer.login,
+        )
 
     def test_psa_may_not_send_customers_403_and_nothing_stored(self):
         """Issue 8: a PSA created sales customers and confirmed orders."""

@@ -8,8 +8,9 @@ the outbound retries (the PSA's receiver is down first, then up).
 
 import socket
 import sys
-from collections import Counter
+from collections import Counter, defaultdict
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 from test_project_engagements import ProjectHttpCase
@@ -265,4 +266,32 @@ class TestSimulatorAgainstTheServer(ProjectHttpCase):
         self.assertEqual(
             {(s.date_from, s.date_to) for s in statements},
             {(START, START + timedelta(days=6))},
+        )
+        # The planted variances show on the screens with the sign the
+        # simulator prints: external (the PSA's total) minus Odoo.
+        planted = defaultdict(Decimal)
+        for variance in summary["control_totals"]["variances"]:
+            hours = Decimal(variance["hours"])
+            if variance["kind"] == "parked":
+                for what in variance["what"].split(" on "):
+                    planted[(variance["entity"], what)] += hours
+            elif variance["kind"] in ("engagement", "resource"):
+                planted[(variance["entity"], variance["what"])] += hours
+        self.assertTrue(any(hours < 0 for hours in planted.values()), planted)
+        shown = {}
+        for company in statements.company_id:
+            run = self.env["pss.recon.run"].create(
+                {
+                    "company_id": company.id,
+                    "date_from": START,
+                    "date_to": START + timedelta(days=6),
+                }
+            )
+            run.action_run()
+            for line in run.line_ids:
+                what = line.key.split("/", 1)[1]
+                shown[(company.pss_entity_code, what)] = line.variance
+        self.assertEqual(
+            {key: shown.get(key) for key in planted},
+            {key: float(hours) for key, hours in planted.items()},
         )

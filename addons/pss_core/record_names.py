@@ -3,7 +3,13 @@ that opens one."""
 
 from collections import defaultdict
 
+from odoo.exceptions import AccessError
+from odoo.tools.translate import _lt
+
 __all__ = ["display_names", "form_action"]
+
+NO_LONGER = _lt("%s no longer exists.")
+NOT_ALLOWED = _lt("%s: you may not open this record.")
 
 
 def display_names(env, refs):
@@ -25,12 +31,36 @@ def display_names(env, refs):
     return names
 
 
-def form_action(model, res_id):
-    """The window action that opens the record ``res_id`` of ``model``."""
+def form_action(env, model, res_id, name=None):
+    """The window action that opens the record ``res_id`` of ``model`` for
+    the user of ``env``, as what they may open: Odoo's own form redirection
+    (an employee is opened as the public employee for a user without HR
+    rights), or, when the user may not read the record at all, a
+    notification naming it instead of an error."""
+    label = name or f"{model} #{res_id}"
+    record = env[model].browse(res_id).exists() if model in env else None
+    if not record:
+        return _notification(str(NO_LONGER) % label)
+    action = record.get_formview_action(access_uid=env.uid)
+    target = env[action["res_model"]].browse(res_id)
+    try:
+        target.check_access_rights("read")
+        target.check_access_rule("read")
+    except AccessError:
+        return _notification(str(NOT_ALLOWED) % label, "warning")
+    action.update(
+        {
+            "name": name or action.get("name") or label,
+            "target": "current",
+            "context": {"create": False},
+        }
+    )
+    return action
+
+
+def _notification(message, kind="info"):
     return {
-        "type": "ir.actions.act_window",
-        "res_model": model,
-        "res_id": res_id,
-        "view_mode": "form",
-        "target": "current",
+        "type": "ir.actions.client",
+        "tag": "display_notification",
+        "params": {"message": message, "type": kind, "sticky": False},
     }

@@ -5,7 +5,7 @@
     "summary": "Demo data only: three legal entities in three countries, one "
     "external system per kind, technical users, value maps and intercompany "
     "agreements",
-    "version": "17.0.1.2.0",
+    "version": "17.0.1.2.1",
     "category": "Services/Integrations",
     "website": "https://github.com/pss-odoo/pss",
     "author": "PSS contributors",

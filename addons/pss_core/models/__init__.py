@@ -10,6 +10,9 @@ from . import (
 )
 
 # isort: split
+from . import pss_mail_thread
+
+# isort: split
 from . import (
     pss_binding,
     pss_event_type,

@@ -321,4 +321,4 @@ class PssBinding(models.Model):
 
     def action_open_record(self):
         self.ensure_one()
-        return form_action(self.res_model, self.res_id)
+        return form_action(self.env, self.res_model, self.res_id, self.record_name)

@@ -52,7 +52,7 @@ class PssMessage(models.Model):
     _description = "Sync Message"
     # The queue engine, one step a model (see the module docstring).
     _inherit = [
-        "mail.thread",
+        "pss.mail.thread",
         "pss.message.enqueue",
         "pss.message.claim",
         "pss.message.runner",

@@ -57,4 +57,4 @@ class PssMessageRecord(models.Model):
 
     def action_open(self):
         self.ensure_one()
-        return form_action(self.res_model, self.res_id)
+        return form_action(self.env, self.res_model, self.res_id, self.record_name)

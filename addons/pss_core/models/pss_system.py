@@ -7,12 +7,14 @@ from odoo.exceptions import ValidationError
 from ..lib.delivery import circuit_open_seconds
 
 _logger = logging.getLogger(__name__)
+# The messages of the Dead / parked button and count.
+FAILED_STATES = ("dead", "parked")
 
 
 class PssSystem(models.Model):
     _name = "pss.system"
     _description = "External System"
-    _inherit = ["mail.thread"]
+    _inherit = ["pss.mail.thread"]
     _order = "name"
 
     name = fields.Char(required=True, tracking=True)
@@ -203,23 +205,22 @@ class PssSystem(models.Model):
                     % code
                 )
 
+    @api.depends_context("uid", "allowed_company_ids")
     def _compute_message_stats(self):
+        """Counts of the messages the reader may see (record rules: their
+        allowed entities), as the lists the buttons open show."""
         counts = {}
-        if self.ids:
-            self.env["pss.message"].flush_model(["system_id", "state"])
-            self.env.cr.execute(
-                """
-                SELECT system_id, state, count(*) FROM pss_message
-                WHERE system_id IN %s GROUP BY system_id, state
-                """,
-                [tuple(self.ids)],
+        Message = self.env["pss.message"]
+        if self.ids and Message.check_access_rights("read", raise_exception=False):
+            rows = Message._read_group(
+                [("system_id", "in", self.ids)], ["system_id", "state"], ["__count"]
             )
-            for system_id, state, count in self.env.cr.fetchall():
-                counts.setdefault(system_id, {})[state] = count
+            for system, state, count in rows:
+                counts.setdefault(system.id, {})[state] = count
         for system in self:
             by_state = counts.get(system.id, {})
             system.message_count = sum(by_state.values())
-            system.failed_count = by_state.get("dead", 0) + by_state.get("parked", 0)
+            system.failed_count = sum(by_state.get(s, 0) for s in FAILED_STATES)
             system.pending_count = by_state.get("pending", 0) + by_state.get(
                 "retrying", 0
             )
@@ -231,6 +232,16 @@ class PssSystem(models.Model):
         )
         action["domain"] = [("system_id", "=", self.id)]
         action["context"] = {"default_system_id": self.id}
+        return action
+
+    def action_view_failed_messages(self):
+        """The Dead / parked button: those messages only."""
+        action = self.action_view_messages()
+        action["domain"] = [
+            ("system_id", "=", self.id),
+            ("state", "in", list(FAILED_STATES)),
+        ]
+        action["name"] = _("%s: dead and parked messages", self.name)
         return action
 
     def _outbound_credentials(self):

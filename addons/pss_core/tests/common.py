@@ -79,3 +79,67 @@ def make_system(env, code, user, companies, allowed=None, **values):
     }
     vals.update(values)
     return env["pss.system"].create(vals)
+
+
+def default_search_domain(env, action, today=None):
+    """The domain a window action opens on in the web client: its context's
+    ``search_default_*`` filters of its search view, combined as the web
+    client combines them (filters of one group, i.e. not split by a
+    separator or a field, are OR-ed; groups are AND-ed). Date filters take
+    their ``default_period`` (this_month or last_month). Lets a test assert
+    what a menu shows without a browser."""
+    import datetime
+
+    from dateutil.relativedelta import relativedelta
+    from lxml import etree
+
+    from odoo.osv import expression
+    from odoo.tools import safe_eval as evaluation
+    from odoo.tools.safe_eval import safe_eval
+
+    context = action.get("context") or {}
+    if isinstance(context, str):
+        context = safe_eval(context, {"uid": env.uid, "context": {}})
+    active = {
+        key[len("search_default_") :]
+        for key, value in context.items()
+        if key.startswith("search_default_") and value
+    }
+    model = env[action["res_model"]]
+    search_view = action.get("search_view_id")
+    view_id = search_view[0] if isinstance(search_view, list | tuple) else search_view
+    arch = model.get_views([[view_id or False, "search"]])["views"]["search"]["arch"]
+    today = today or datetime.date.today()
+    groups, current = [], []
+    for node in etree.fromstring(arch).iter():
+        if node.tag == "filter" and (node.get("domain") or node.get("date")):
+            if node.get("name") in active:
+                if node.get("date"):
+                    period = (node.get("default_period") or "this_month").split(",")[0]
+                    months = {"this_month": 0, "last_month": -1}[period]
+                    start = today.replace(day=1) + relativedelta(months=months)
+                    end = start + relativedelta(months=1, days=-1)
+                    field = node.get("date")
+                    current.append([(field, ">=", start), (field, "<=", end)])
+                else:
+                    current.append(
+                        safe_eval(
+                            node.get("domain"),
+                            {
+                                "uid": env.uid,
+                                "context_today": lambda: today,
+                                "datetime": evaluation.datetime,
+                                "relativedelta": relativedelta,
+                            },
+                        )
+                    )
+        elif node.tag in ("separator", "field", "group"):
+            if current:
+                groups.append(expression.OR(current))
+            current = []
+    if current:
+        groups.append(expression.OR(current))
+    base = action.get("domain") or []
+    if isinstance(base, str):
+        base = safe_eval(base, {"uid": env.uid})
+    return expression.AND([base, *groups])

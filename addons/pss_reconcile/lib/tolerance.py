@@ -1,6 +1,6 @@
 """Pure comparison logic of a reconciliation line (no database)."""
 
-__all__ = ["allowed_variance", "classify", "round_figure"]
+__all__ = ["allowed_variance", "classify", "round_figure", "variance_of"]
 
 EPSILON = 1e-6
 
@@ -16,10 +16,18 @@ def allowed_variance(expected, tolerance_abs=0.0, tolerance_pct=0.0):
     return round_figure(max(float(tolerance_abs or 0.0), by_pct, 0.0), 4)
 
 
+def variance_of(expected, actual):
+    """The suite's one sign convention: the external figure (the sender's
+    control total, the other side, the policy) minus Odoo's. Positive: the
+    outside counts more than Odoo; negative: Odoo has more."""
+    return round_figure(float(expected or 0.0) - float(actual or 0.0), 4)
+
+
 def classify(expected, actual, tolerance_abs=0.0, tolerance_pct=0.0):
     """(variance, allowed, status) of a compared figure: ``matched`` when
-    the difference is within the tolerance, ``variance`` otherwise."""
-    variance = round_figure(float(actual or 0.0) - float(expected or 0.0), 4)
+    the difference (``variance_of``: external minus Odoo) is within the
+    tolerance, ``variance`` otherwise."""
+    variance = variance_of(expected, actual)
     allowed = allowed_variance(expected, tolerance_abs, tolerance_pct)
     status = "matched" if abs(variance) <= allowed + EPSILON else "variance"
     return variance, allowed, status

@@ -7,7 +7,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import date_utils
 
-from ..lib.tolerance import change_of, classify, round_figure
+from ..lib.tolerance import change_of, classify, round_figure, variance_of
 from .pss_recon_line import lock_free
 
 _logger = logging.getLogger(__name__)
@@ -16,6 +16,17 @@ FINANCE_GROUP = "pss_core.group_pss_finance"
 HEALTH_STATES = ("dead", "parked", "retrying")
 # Advisory lock namespace: one reconciliation of an entity at a time.
 LOCK_NAMESPACE = 7_313_911
+# What a person may set on a run (through the form or RPC); everything else
+# (state, figures, signer, latest flag) is written by the run's own actions,
+# privileged, after their checks.
+USER_FIELDS = {"company_id", "date_from", "date_to", "override_reason"}
+# Set only while the run is a draft: a run's lines are of its entity and
+# period.
+PERIOD_FIELDS = {"company_id", "date_from", "date_to"}
+
+
+def _is_open(line):
+    return line.status in ("variance", "exception") and not line.resolved
 
 
 class PssReconRun(models.Model):
@@ -27,7 +38,7 @@ class PssReconRun(models.Model):
 
     _name = "pss.recon.run"
     _description = "Reconciliation Run"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["pss.mail.thread", "mail.activity.mixin"]
     _order = "date_to desc, id desc"
     _check_company_auto = True
 
@@ -57,12 +68,23 @@ class PssReconRun(models.Model):
         tracking=True,
     )
     is_latest = fields.Boolean(
-        string="Latest Of Its Period", default=True, readonly=True, index=True
+        string="Latest Of Its Period",
+        default=False,
+        readonly=True,
+        index=True,
+        help="The last finished run of its entity and period: the one whose "
+        "exceptions count and the one to sign off.",
     )
     line_ids = fields.One2many(
         "pss.recon.line", "run_id", string="Lines", readonly=True
     )
     pss_run_id = fields.Many2one("pss.run", string="Progress", readonly=True)
+    superseded_by_id = fields.Many2one(
+        "pss.recon.run",
+        readonly=True,
+        help="The newer run of the same entity and period that replaced "
+        "this one: its figures count, not these.",
+    )
     previous_run_id = fields.Many2one(
         "pss.recon.run",
         string="Compared With",
@@ -85,11 +107,27 @@ class PssReconRun(models.Model):
     finished_at = fields.Datetime(readonly=True)
     signed_by_id = fields.Many2one("res.users", string="Signed Off By", readonly=True)
     signed_at = fields.Datetime(string="Signed Off At", readonly=True)
+    open_count = fields.Integer(
+        string="Open Variances",
+        compute="_compute_open_count",
+        help="Variances and exceptions of this run not resolved yet.",
+    )
+    override_reason = fields.Text(
+        string="Sign-Off Override Reason",
+        tracking=True,
+        help="Why the run is signed off while variances or exceptions are "
+        "still open: required to sign off such a run, kept on the run.",
+    )
 
     @api.depends("company_id", "date_from", "date_to")
     def _compute_name(self):
         for run in self:
             run.name = f"{run.company_id.name or ''} {run.date_from} - {run.date_to}"
+
+    @api.depends("line_ids.status", "line_ids.resolved")
+    def _compute_open_count(self):
+        for run in self:
+            run.open_count = len(run.line_ids.filtered(_is_open))
 
     @api.constrains("date_from", "date_to")
     def _check_dates(self):
@@ -100,11 +138,57 @@ class PssReconRun(models.Model):
     # ------------------------------------------------------------------
     # Lock
     # ------------------------------------------------------------------
+    @api.model
+    def _check_user_fields(self, vals):
+        """Outside the run's own (privileged) actions only the entity, the
+        period and the override reason are set; never the state, the signer
+        or the figures, whatever the context."""
+        if self.env.su:
+            return
+        forbidden = sorted(
+            key for key in vals if key not in USER_FIELDS and not lock_free({key: 1})
+        )
+        if forbidden:
+            raise AccessError(
+                _(
+                    "%(fields)s of a reconciliation run change only through its "
+                    "actions (run, sign off).",
+                    fields=", ".join(forbidden),
+                )
+            )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._check_user_fields(vals)
+        return super().create(vals_list)
+
     def write(self, vals):
-        allowed = lock_free({k: v for k, v in vals.items() if k not in ("is_latest",)})
+        self._check_user_fields(vals)
+        allowed = lock_free(
+            {
+                k: v
+                for k, v in vals.items()
+                if k not in ("is_latest", "superseded_by_id")
+            }
+        )
         if not allowed and any(run.state == "signed" for run in self):
             raise UserError(_("The run is signed off: it cannot change."))
+        if (
+            not self.env.su
+            and PERIOD_FIELDS & set(vals)
+            and any(run.state != "draft" for run in self)
+        ):
+            raise UserError(
+                _("The entity and period of a run that ran are fixed: start a new run.")
+            )
         return super().write(vals)
+
+    def _check_can_act(self):
+        """The actions write privileged: the caller must be allowed to change
+        these runs in the first place (access rights and entity rules)."""
+        self.check_access_rights("write")
+        self.check_access_rule("write")
 
     def unlink(self):
         if any(run.state == "signed" for run in self):
@@ -115,6 +199,7 @@ class PssReconRun(models.Model):
     # Actions
     # ------------------------------------------------------------------
     def action_run(self):
+        self._check_can_act()
         for run in self:
             if run.state in ("signed", "running"):
                 raise UserError(
@@ -126,6 +211,7 @@ class PssReconRun(models.Model):
     def action_sign_off(self):
         if not self.env.user.has_group(FINANCE_GROUP):
             raise AccessError(_("Only pss Finance signs off a reconciliation run."))
+        self._check_can_act()
         for run in self:
             if run.state != "done":
                 raise UserError(_("Only a finished run can be signed off."))
@@ -133,7 +219,17 @@ class PssReconRun(models.Model):
                 raise UserError(
                     _("A newer run of this period exists: sign off that one.")
                 )
-        self.write(
+            if run.open_count and not (run.override_reason or "").strip():
+                raise UserError(
+                    _(
+                        "%(run)s has %(count)s open variances or exceptions: "
+                        "resolve them, or give the reason to sign off anyway "
+                        "(Sign-Off Override Reason).",
+                        run=run.name,
+                        count=run.open_count,
+                    )
+                )
+        self.sudo().write(
             {
                 "state": "signed",
                 "signed_by_id": self.env.user.id,
@@ -141,7 +237,15 @@ class PssReconRun(models.Model):
             }
         )
         for run in self:
-            run.message_post(body=_("Signed off: %s", run.summary))
+            body = _("Signed off: %s", run.summary)
+            if run.open_count:
+                body = _(
+                    "Signed off with %(count)s open: %(summary)s. Reason: %(reason)s",
+                    count=run.open_count,
+                    summary=run.summary,
+                    reason=run.override_reason,
+                )
+            run.message_post(body=body)
         return True
 
     def action_view_lines(self):
@@ -172,7 +276,7 @@ class PssReconRun(models.Model):
             )
         started = time.monotonic()
         progress = self.env["pss.run"]._start("reconcile")
-        self.write(
+        self.sudo().write(
             {
                 "state": "running",
                 "pss_run_id": progress.id,
@@ -184,12 +288,13 @@ class PssReconRun(models.Model):
         try:
             with self.env.cr.savepoint():
                 vals_list = self._pss_compute(progress, counts)
-                self.line_ids.unlink()
-                self.env["pss.recon.line"].create(vals_list)
+                # The lines are the run's: replaced, never edited by hand.
+                self.sudo().line_ids.unlink()
+                self.env["pss.recon.line"].sudo().create(vals_list)
                 self._pss_finish(vals_list, counts)
         except Exception as exc:
             _logger.exception("pss: reconciliation run %s failed", self.id)
-            self.write(
+            self.sudo().write(
                 {
                     "state": "failed",
                     "error": str(exc),
@@ -240,8 +345,8 @@ class PssReconRun(models.Model):
                 ("is_latest", "=", True),
             ]
         )
-        older.write({"is_latest": False})
-        self.write(
+        older.sudo().write({"is_latest": False, "superseded_by_id": self.id})
+        self.sudo().write(
             {
                 "state": "done",
                 "is_latest": True,
@@ -253,8 +358,10 @@ class PssReconRun(models.Model):
                 "changed_count": changed if previous else 0,
                 "gone_count": gone,
                 "finished_at": fields.Datetime.now(),
+                "superseded_by_id": False,
             }
         )
+        self.env["pss.recon.line"]._pss_refresh_current(self.company_id)
 
     def _pss_compute(self, progress, counts):
         company = self.company_id
@@ -270,7 +377,7 @@ class PssReconRun(models.Model):
             order="signed_at desc, id desc",
             limit=1,
         )
-        self.previous_run_id = previous
+        self.sudo().previous_run_id = previous
         prev_lines = {(line.check_type, line.key): line for line in previous.line_ids}
         self.env.flush_all()
         vals_list = []
@@ -489,7 +596,7 @@ class PssReconRun(models.Model):
                 ),
                 "expected": 0.0,
                 "actual": round_figure(hours),
-                "variance": round_figure(hours),
+                "variance": variance_of(0.0, hours),
                 "tolerance": 0.0,
                 "status": "exception",
                 "record_model": "account.analytic.line",
@@ -588,7 +695,7 @@ class PssReconRun(models.Model):
                 "label": agreement.display_name,
                 "expected": round_figure(balance.receivable),
                 "actual": round_figure(balance.payable),
-                "variance": round_figure(balance.payable - balance.receivable),
+                "variance": variance_of(balance.receivable, balance.payable),
                 "tolerance": 0.0,
                 "currency_id": balance.currency_id.id,
                 "status": "exception" if balance.state == "mismatch" else "matched",
@@ -639,7 +746,7 @@ class PssReconRun(models.Model):
                 ),
                 "expected": 0.0,
                 "actual": float(len(ids)),
-                "variance": float(len(ids)),
+                "variance": variance_of(0.0, len(ids)),
                 "tolerance": 0.0,
                 "status": "exception",
                 "record_model": "pss.message",

@@ -19,9 +19,11 @@ class TestTolerance(unittest.TestCase):
         self.assertEqual(allowed_variance(10, 0, 0), 0.0)
 
     def test_classify(self):
-        self.assertEqual(classify(5.25, 5.0, 0.5), (-0.25, 0.5, "matched"))
-        self.assertEqual(classify(8, 5, 0.5), (-3.0, 0.5, "variance"))
-        self.assertEqual(classify(0, 2.5), (2.5, 0.0, "variance"))
+        # External minus Odoo: the sender counts more, positive.
+        self.assertEqual(classify(5.25, 5.0, 0.5), (0.25, 0.5, "matched"))
+        self.assertEqual(classify(8, 5, 0.5), (3.0, 0.5, "variance"))
+        # Odoo has more: negative.
+        self.assertEqual(classify(0, 2.5), (-2.5, 0.0, "variance"))
         self.assertEqual(classify(10, 10)[2], "matched")
 
     def test_change(self):

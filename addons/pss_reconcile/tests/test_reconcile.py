@@ -5,6 +5,8 @@ from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
+from odoo.addons.pss_core.tests.common import default_search_domain
+
 from ..models.pss_recon_run import LOCK_NAMESPACE
 from .common import APRIL, ReconcileCase, unique
 
@@ -99,7 +101,8 @@ class TestReconcile(ReconcileCase):
             ),
         )
         e2 = matched.filtered(lambda ln: ln.key.endswith(self.e2))
-        self.assertEqual((e2.variance, e2.tolerance), (-0.25, 0.5))
+        # External minus Odoo: the PSA counts 0.25 h more.
+        self.assertEqual((e2.variance, e2.tolerance), (0.25, 0.5))
         # The records behind Odoo's figure.
         e3 = run.line_ids.filtered(lambda ln: ln.key.endswith(self.e3))
         self.assertEqual(e3.record_count, 1)
@@ -180,9 +183,21 @@ class TestReconcile(ReconcileCase):
         line.action_resolve()
         self.assertTrue(variance.resolved)
         self.assertEqual(variance.user_id, self.biller)
+        # Four lines are still open: no sign-off without the reason why.
+        self.assertEqual(run.open_count, 4)
+        with self.assertRaises(UserError):
+            run.with_user(self.biller).action_sign_off()
+        self.assertEqual(run.state, "done")
+        self.assertFalse(run.signed_by_id)
+        run.with_user(self.biller).override_reason = "Explained in the close memo"
         run.with_user(self.biller).action_sign_off()
         self.assertEqual(run.state, "signed")
         self.assertEqual(run.signed_by_id, self.biller)
+        self.assertTrue(
+            run.message_ids.filtered(
+                lambda m: "Explained in the close memo" in (m.body or "")
+            )
+        )
         # Locked: no edit of the run or its lines, the chatter still works.
         with self.assertRaises(UserError):
             run.with_user(self.biller).write({"date_to": "2026-04-29"})
@@ -224,6 +239,124 @@ class TestReconcile(ReconcileCase):
         self.assertEqual(third.previous_run_id, run)
         self.assertEqual(third.gone_count, 1)
         self.assertFalse(third.line_ids.filtered(lambda ln: ln.check_type == "health"))
+
+    def test_sign_off_and_notes_need_no_email_address(self):
+        """Issue 18: a finance user without an e-mail address signed off,
+        the chatter line raised "Unable to send message" and the whole
+        sign-off rolled back; logging a note failed the same way."""
+        self.biller.email = False
+        run = self.reconcile()
+        self.assertFalse(run.line_ids.filtered(lambda ln: ln.status != "matched"))
+        as_biller = run.with_user(self.biller)
+        as_biller.action_sign_off()
+        self.assertEqual(run.state, "signed")
+        self.assertEqual(run.signed_by_id, self.biller)
+        line = run.message_ids.filtered(lambda m: "Signed off" in (m.body or ""))
+        self.assertEqual(len(line), 1)
+        self.assertEqual(line.author_id, self.biller.partner_id)
+        as_biller.message_post(
+            body="Closed with the controller", subtype_xmlid="mail.mt_note"
+        )
+        self.assertTrue(
+            run.message_ids.filtered(
+                lambda m: "Closed with the controller" in (m.body or "")
+            )
+        )
+
+    def test_exceptions_menu_opens_on_open_lines_of_the_latest_runs(self):
+        """Issue 18: the Exceptions menu opened on "Open or Latest runs"
+        (every line of the latest runs, matched ones too, and the open lines
+        of superseded runs)."""
+        self.seed_discrepancies()
+        older = self.reconcile()
+        latest = self.reconcile()
+        # A run started but not finished does not take over the period.
+        draft = (
+            self.env["pss.recon.run"]
+            .with_user(self.biller)
+            .create(
+                {
+                    "company_id": self.company_de.id,
+                    "date_from": APRIL[0],
+                    "date_to": APRIL[1],
+                }
+            )
+        )
+        self.assertFalse(draft.is_latest)
+        self.assertTrue(latest.is_latest)
+        self.assertFalse(older.is_latest)
+        explained = latest.line_ids.filtered(lambda ln: ln.key.endswith(self.e3))
+        explained.with_user(self.biller).resolution = "explained"
+        explained.with_user(self.biller).action_resolve()
+        Line = self.env["pss.recon.line"].with_user(self.biller)
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "pss_reconcile.pss_recon_line_action"
+        )
+        shown = Line.search(default_search_domain(Line.env, action))
+        expected = latest.line_ids.filtered(
+            lambda ln: ln.status != "matched" and not ln.resolved
+        )
+        self.assertEqual(len(expected), 4)
+        self.assertEqual(shown, expected)
+        self.assertEqual(shown, Line.search(Line._open_domain(self.company_de)))
+
+    def test_overlapping_and_later_runs_count_each_figure_once(self):
+        """Issue 18: the demo's run of the simulated weeks and the nightly
+        run of the calendar month both counted the same intercompany
+        exception (and the queue's health), "open variances 4" where 2 were
+        planted. Each figure counts once: a rerun of a period supersedes
+        the older run visibly; where periods overlap (or the next month
+        repeats the entity's health) the newest line counts."""
+        self.seed_discrepancies()
+        first = self.reconcile()
+        rerun = self.reconcile()
+        self.assertFalse(first.is_latest)
+        # The nightly run of an overlapping period, and of the next month.
+        overlapping = self.reconcile(period=("2026-04-06", "2026-04-30"))
+        may = self.reconcile(period=("2026-05-01", "2026-05-31"))
+        self.assertTrue(overlapping.is_latest and may.is_latest and rerun.is_latest)
+        planted = {
+            ("hours_engagement", self.e3),
+            ("hours_engagement", "ENG-MISSING"),
+            ("hours_engagement", self.e5),
+            ("intercompany", str(self.balance.agreement_id.id)),
+            ("health", "dead"),
+        }
+        card = (
+            self.env["pss.recon.dashboard"]
+            .with_user(self.biller)
+            .search([("company_id", "=", self.company_de.id)])
+        )
+        self.assertEqual(card.open_variance_count, len(planted))
+        opened = (
+            self.env["pss.recon.line"]
+            .with_user(self.biller)
+            .search(
+                card.with_context(tile="open_variances").action_open_tile()["domain"]
+            )
+        )
+        self.assertEqual(
+            {(ln.check_type, ln.key.split("/", 1)[1]) for ln in opened}, planted
+        )
+        # The April balance counts on the newest run that has it, the
+        # queue's health on the newest run of all.
+        shared = opened.filtered(lambda ln: ln.check_type != "hours_engagement")
+        by_check = {ln.check_type: ln.run_id for ln in shared}
+        self.assertEqual(by_check, {"intercompany": overlapping, "health": may})
+        # The compared figures stay those of their own period's run.
+        hours = opened.filtered(lambda ln: ln.check_type == "hours_engagement")
+        self.assertEqual(hours.run_id, rerun)
+        # Resolving the current line takes it off; the older copies of it
+        # do not come back.
+        health = shared.filtered(lambda ln: ln.check_type == "health")
+        health.with_user(self.biller).resolution = "replayed tomorrow"
+        health.with_user(self.biller).action_resolve()
+        card.invalidate_recordset()
+        self.assertEqual(card.open_variance_count, len(planted) - 1)
+        # Superseded visibly.
+        self.assertEqual(first.superseded_by_id, rerun)
+        for run in (rerun, overlapping, may):
+            self.assertFalse(run.superseded_by_id)
 
     def test_company_isolation(self):
         self.seed_discrepancies()
@@ -270,6 +403,7 @@ class TestReconcile(ReconcileCase):
     def test_dashboard_tiles_equal_their_records(self):
         self.seed_discrepancies()
         run = self.reconcile()
+        run.with_user(self.biller).override_reason = "Known, followed up"
         run.with_user(self.biller).action_sign_off()
         self.reconcile()
         card = (

@@ -1,26 +1,116 @@
 from dateutil.relativedelta import relativedelta
 
 from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools.translate import _lt
 
 from .pss_report import ratio
 
+# figure: (action XML id, records of the month?, title, pivot measures)
+FIGURES = {
+    "utilization": (
+        "pss_reporting.pss_report_utilization_action",
+        True,
+        _lt("Utilization"),
+        ["billable_hours", "capacity_hours", "utilization"],
+    ),
+    "planned_utilization": (
+        "pss_reporting.pss_report_utilization_action",
+        True,
+        _lt("Planned utilization"),
+        ["planned_hours", "capacity_hours", "planned_utilization"],
+    ),
+    "billable_hours": (
+        "pss_reporting.pss_report_utilization_action",
+        True,
+        _lt("Billable hours"),
+        ["billable_hours"],
+    ),
+    "capacity_hours": (
+        "pss_reporting.pss_report_utilization_action",
+        True,
+        _lt("Capacity hours"),
+        ["capacity_hours"],
+    ),
+    "planned_hours": (
+        "pss_reporting.pss_report_utilization_action",
+        True,
+        _lt("Planned hours"),
+        ["planned_hours"],
+    ),
+    "revenue": (
+        "pss_reporting.pss_report_engagement_action",
+        True,
+        _lt("Revenue"),
+        ["revenue_group"],
+    ),
+    "cost": (
+        "pss_reporting.pss_report_engagement_action",
+        True,
+        _lt("Cost"),
+        ["cost_group"],
+    ),
+    "margin": (
+        "pss_reporting.pss_report_engagement_action",
+        True,
+        _lt("Margin"),
+        ["margin_group"],
+    ),
+    "margin_percent": (
+        "pss_reporting.pss_report_engagement_action",
+        True,
+        _lt("Margin (%)"),
+        ["revenue_group", "margin_group", "margin_percent"],
+    ),
+    "realization": (
+        "pss_reporting.pss_report_engagement_action",
+        True,
+        _lt("Realization"),
+        ["value_rate_card_group", "value_invoiced_group", "realization"],
+    ),
+    "backlog": (
+        "pss_reporting.pss_report_backlog_action",
+        False,
+        _lt("Backlog (today)"),
+        ["remaining_group"],
+    ),
+    "wip": (
+        "pss_billing.pss_billing_wip_action",
+        False,
+        _lt("Unbilled approved time"),
+        ["hours", "value_sale_group"],
+    ),
+    "wip_oldest": (
+        "pss_billing.pss_billing_wip_action",
+        False,
+        _lt("Oldest unbilled time"),
+        ["hours", "value_sale_group"],
+    ),
+}
 
-class PssReportDashboard(models.TransientModel):
+
+class PssReportDashboard(models.Model):
     """The management dashboard: the group's KPIs of one month on one screen,
     in the group currency, each figure a button to the records behind it.
 
     Every figure is a ``read_group`` sum over the KPI views (record rules
     apply: a user of some entities sees their figures), so a tile and the
     list it opens always agree.
+
+    One saved record per month, shared (it holds only the month; the
+    figures are computed for whoever reads them): the menu opens the last
+    closed month's record, read-only, and the month buttons move to the
+    record of the month before or after.
     """
 
     _name = "pss.report.dashboard"
     _description = "Group management dashboard"
+    _order = "month desc"
 
     def _default_month(self):
         return fields.Date.context_today(self).replace(day=1) - relativedelta(months=1)
 
-    month = fields.Date(required=True, default=_default_month)
+    month = fields.Date(required=True, default=_default_month, index=True)
     currency_id = fields.Many2one(
         "res.currency", string="Group Currency", compute="_compute_kpis"
     )
@@ -71,6 +161,8 @@ class PssReportDashboard(models.TransientModel):
         return {n: row.get(n) or 0.0 for n in names}
 
     @api.depends("month")
+    # One saved record per month, read by several users: their figures.
+    @api.depends_context("uid", "allowed_company_ids")
     def _compute_kpis(self):
         group = self.env["res.company"]._pss_group_currency()
         Utilization = self.env["pss.report.utilization"]
@@ -140,52 +232,131 @@ class PssReportDashboard(models.TransientModel):
             board.margin = money["margin_group"]
             board.margin_percent = ratio(money["margin_group"], money["revenue_group"])
 
+    @api.depends("month")
+    def _compute_display_name(self):
+        for board in self:
+            board.display_name = _(
+                "Management dashboard — %s", board._month_label() or "?"
+            )
+
+    def _month_label(self):
+        return self.month.strftime("%B %Y") if self.month else ""
+
+    def write(self, vals):
+        # Shared by every reader of the month: moved with the month buttons,
+        # never edited (the menu's server action needs the write right).
+        if not self.env.su:
+            raise UserError(_("Use the month buttons to see another month."))
+        return super().write(vals)
+
+    # The screen ---------------------------------------------------------------
+    @api.model
+    def _for_month(self, month):
+        """The saved dashboard of ``month`` (made on first use)."""
+        month = month.replace(day=1)
+        board = self.sudo().search([("month", "=", month)], limit=1)
+        if not board:
+            board = self.sudo().create({"month": month})
+        return self.browse(board.id)
+
+    def _screen(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "pss_reporting.pss_report_dashboard_action"
+        )
+        action.update(
+            res_id=self.id,
+            name=self.display_name,
+            context={"create": False, "edit": False, "delete": False},
+        )
+        return action
+
+    @api.model
+    def action_open_dashboard(self):
+        """The menu: the last closed month (the previous calendar month)."""
+        return self._for_month(self._default_month())._screen()
+
+    def action_previous_month(self):
+        self.ensure_one()
+        return self._for_month(self.month - relativedelta(months=1))._screen()
+
+    def action_next_month(self):
+        self.ensure_one()
+        return self._for_month(self.month + relativedelta(months=1))._screen()
+
     # Buttons ----------------------------------------------------------------
+    def _scope(self):
+        """Whose figures: the group, or the reader's entities."""
+        companies = self.env.companies
+        if len(companies) > 1 and companies == self.env.user.company_ids:
+            return _("group")
+        return ", ".join(companies.mapped(lambda c: c.pss_entity_code or c.name))
+
     def _open(self, xmlid, domain, name, context=None):
         action = self.env["ir.actions.act_window"]._for_xml_id(xmlid)
         action.update(domain=domain, name=name, context=context or {})
         return action
 
+    def action_open_figure(self, figure=None):
+        """The records behind one figure (``figure`` or the context's), titled
+        with the figure, its month and whose figures they are."""
+        self.ensure_one()
+        figure = figure or self.env.context.get("figure")
+        if figure not in FIGURES:
+            raise UserError(_("Unknown figure %s.", figure))
+        xmlid, monthly, label, measures = FIGURES[figure]
+        if monthly:
+            domain = self._month_domain()
+            when = self._month_label()
+        elif xmlid == "pss_billing.pss_billing_wip_action":
+            domain = self._wip_domain()
+            when = _("today")
+        else:
+            domain = []
+            when = _("today")
+        context = {"pivot_measures": measures}
+        if xmlid == "pss_reporting.pss_report_utilization_action":
+            context["pivot_row_groupby"] = ["company_id", "department_id"]
+        elif xmlid == "pss_reporting.pss_report_engagement_action":
+            context["pivot_row_groupby"] = ["company_id", "partner_id"]
+        title = f"{label} — {when}, {self._scope()}"
+        return self._open(xmlid, domain, title, context)
+
     def action_open_utilization(self):
-        return self._open(
-            "pss_reporting.pss_report_utilization_action",
-            self._month_domain(),
-            _("Utilization of %s", self.month.strftime("%B %Y")),
-            {"pivot_row_groupby": ["company_id", "department_id"]},
-        )
+        action = self.action_open_figure("utilization")
+        action["context"]["pivot_measures"] = [
+            "capacity_hours",
+            "billable_hours",
+            "planned_hours",
+            "utilization",
+            "planned_utilization",
+        ]
+        return action
 
     def action_open_engagements(self):
-        return self._open(
-            "pss_reporting.pss_report_engagement_action",
-            self._month_domain(),
-            _("Realization and margin of %s", self.month.strftime("%B %Y")),
-            {
-                "pivot_measures": [
-                    "revenue_group",
-                    "cost_group",
-                    "margin_group",
-                    "margin_percent",
-                    "realization",
-                ],
-                "pivot_row_groupby": ["company_id", "partner_id"],
-            },
+        action = self.action_open_figure("revenue")
+        action["context"]["pivot_measures"] = [
+            "revenue_group",
+            "cost_group",
+            "margin_group",
+            "margin_percent",
+            "realization",
+        ]
+        action["name"] = action["name"].replace(
+            str(FIGURES["revenue"][2]), _("Realization and margin"), 1
         )
+        return action
 
     def action_open_backlog(self):
-        return self._open("pss_reporting.pss_report_backlog_action", [], _("Backlog"))
+        return self.action_open_figure("backlog")
 
     def action_open_wip(self):
-        return self._open(
-            "pss_billing.pss_billing_wip_action",
-            self._wip_domain(),
-            _("Unbilled approved time"),
-            {"pivot_measures": ["hours", "value_sale_group"]},
-        )
+        return self.action_open_figure("wip")
 
     def action_open_wip_to_approve(self):
         return self._open(
             "pss_billing.pss_billing_wip_action",
             self._wip_to_approve_domain(),
-            _("Approved time on draft invoices"),
+            _("Approved time on draft invoices — %s", self._scope()),
             {"pivot_measures": ["hours", "value_sale_group"]},
         )

@@ -2,7 +2,15 @@
 the same figure computed in the test from the records, in company and in
 group currency."""
 
+import re
+
+from dateutil.relativedelta import relativedelta
+from lxml import etree
+
+from odoo import fields
 from odoo.tests import tagged
+
+from odoo.addons.pss_core.tests.common import default_search_domain, make_user, unique
 
 from .common import MONTHS, ReportingCase, month_end
 
@@ -256,3 +264,126 @@ class TestKpis(ReportingCase):
             )
             if user == self.biller:
                 self.assertEqual(util.company_id | eng.company_id, self.company_de)
+
+    def test_every_dashboard_figure_opens_its_records_with_a_real_title(self):
+        """Issue 18: only four figures opened records, under the title
+        "pss.report.dashboard,1", from an unsaved "New" record. Every figure
+        opens the records it sums, titled with the figure, the month and
+        whose figures they are; the menu opens a saved, read-only month."""
+
+        def pct(part, whole):
+            return round(100 * part / whole, 2) if whole else 0.0
+
+        def total(field):
+            return lambda recs: sum(recs.mapped(field))
+
+        expected = {
+            "billable_hours": total("billable_hours"),
+            "capacity_hours": total("capacity_hours"),
+            "planned_hours": total("planned_hours"),
+            "utilization": lambda r: pct(
+                sum(r.mapped("billable_hours")), sum(r.mapped("capacity_hours"))
+            ),
+            "planned_utilization": lambda r: pct(
+                sum(r.mapped("planned_hours")), sum(r.mapped("capacity_hours"))
+            ),
+            "revenue": total("revenue_group"),
+            "cost": total("cost_group"),
+            "margin": total("margin_group"),
+            "margin_percent": lambda r: pct(
+                sum(r.mapped("margin_group")), sum(r.mapped("revenue_group"))
+            ),
+            "realization": lambda r: pct(
+                sum(r.mapped("value_invoiced_group")),
+                sum(r.mapped("value_rate_card_group")),
+            ),
+            "backlog": total("remaining_group"),
+            "wip": total("value_sale_group"),
+            "wip_oldest": lambda r: min(r.mapped("oldest_date")),
+        }
+        view = self.env.ref("pss_reporting.pss_report_dashboard_view_form")
+        buttons = set(re.findall(r"'figure': '(\w+)'", view.arch_db))
+        self.assertEqual(buttons, set(expected))
+        controller = make_user(
+            self.env, unique("cfo"), self.biller.groups_id.ids, self.companies
+        )
+        for user, companies, scope in (
+            (controller, self.companies, "group"),
+            (self.biller, self.company_de, self.company_de.pss_entity_code),
+        ):
+            env = self.env(
+                user=user,
+                context=dict(self.env.context, allowed_company_ids=companies.ids),
+            )
+            board = env["pss.report.dashboard"]._for_month(MONTHS[0])
+            self.assertEqual(board.display_name, "Management dashboard — April 2026")
+            for figure, of_records in expected.items():
+                action = board.with_context(figure=figure).action_open_figure()
+                records = env[action["res_model"]].search(action["domain"])
+                self.assertTrue(records, figure)
+                if figure == "wip_oldest":
+                    self.assertEqual(board.wip_oldest, of_records(records))
+                else:
+                    self.assertAlmostEqual(
+                        board[figure], of_records(records), places=2, msg=figure
+                    )
+                self.assertTrue(action["name"].endswith(f", {scope}"), action["name"])
+                self.assertNotIn("pss.report.dashboard", action["name"])
+                if figure not in ("backlog", "wip", "wip_oldest"):
+                    self.assertIn("April 2026", action["name"])
+            self.assertEqual(
+                board.with_context(figure="revenue").action_open_figure()["name"],
+                f"Revenue — April 2026, {scope}",
+            )
+
+        # The menu: the saved record of the last closed month, read-only.
+        menu = self.env.ref("pss_reporting.pss_report_dashboard_menu").action
+        self.assertEqual(menu._name, "ir.actions.server")
+        as_biller = self.env(user=self.biller)
+        opened = (
+            menu.with_user(self.biller)
+            .with_context(allowed_company_ids=self.company_de.ids)
+            .run()
+        )
+        board = as_biller["pss.report.dashboard"].browse(opened["res_id"])
+        self.assertEqual(opened["res_model"], "pss.report.dashboard")
+        today = fields.Date.context_today(board)
+        self.assertEqual(board.month, today.replace(day=1) - relativedelta(months=1))
+        self.assertEqual(opened["name"], board.display_name)
+        arch = as_biller["pss.report.dashboard"].get_views([[False, "form"]])
+        form = etree.fromstring(arch["views"]["form"]["arch"])
+        self.assertEqual(form.get("edit"), "0")
+        self.assertEqual(form.get("create"), "0")
+        # Month by month, the same record each time.
+        before = board.action_previous_month()
+        self.assertEqual(
+            as_biller["pss.report.dashboard"].browse(before["res_id"]).month,
+            board.month - relativedelta(months=1),
+        )
+        self.assertEqual(
+            board.browse(before["res_id"]).action_next_month()["res_id"], board.id
+        )
+
+    def test_report_menus_open_on_the_last_closed_month(self):
+        """Issue 18: Utilization opened on every month (January 2020 on
+        top) while the dashboard showed November. The month reports open on
+        the previous calendar month; from the dashboard, on its month."""
+        today = fields.Date.context_today(self.env["pss.report.utilization"])
+        last = today.replace(day=1) - relativedelta(months=1)
+        for xmlid in (
+            "pss_reporting.pss_report_utilization_action",
+            "pss_reporting.pss_report_engagement_action",
+            "pss_reporting.pss_report_engagement_action_overview",
+        ):
+            action = self.env["ir.actions.act_window"]._for_xml_id(xmlid)
+            Report = self.env[action["res_model"]]
+            shown = Report.search(default_search_domain(self.env, action))
+            self.assertEqual(set(shown.mapped("month")) - {last}, set(), xmlid)
+            self.assertTrue(Report.search([("month", "!=", last)]), xmlid)
+        # From the dashboard: the dashboard's month, not the menu's default.
+        board = self.env["pss.report.dashboard"]._for_month(MONTHS[1])
+        action = board.action_open_utilization()
+        shown = self.env[action["res_model"]].search(
+            default_search_domain(self.env, action)
+        )
+        self.assertEqual(set(shown.mapped("month")), {MONTHS[1]})

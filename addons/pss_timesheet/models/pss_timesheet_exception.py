@@ -8,7 +8,7 @@ class PssTimesheetException(models.Model):
 
     _name = "pss.timesheet.exception"
     _description = "Timesheet Change on Invoiced Time"
-    _inherit = ["mail.thread"]
+    _inherit = ["pss.mail.thread"]
     _order = "id desc"
 
     name = fields.Char(required=True, readonly=True)

@@ -520,7 +520,8 @@ def render(summary: dict) -> str:
     totals = summary["control_totals"]
     out.append(
         f"  control.totals       {totals['statements']} statement(s), "
-        f"{len(totals['variances'])} variance(s) for the reconciliation:"
+        f"{len(totals['variances'])} variance(s) for the reconciliation "
+        "(PSA minus Odoo, as on the screens):"
     )
     for variance in totals["variances"]:
         out.append(
