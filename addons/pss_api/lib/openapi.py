@@ -173,6 +173,52 @@ def _rename_sensitive(node):
     return node
 
 
+def _discriminant(variants):
+    """The member every variant pins with a ``const``, or None."""
+    if len(variants) < 2 or not all(
+        isinstance(v, dict) and isinstance(v.get("properties"), dict) for v in variants
+    ):
+        return None
+    for key, member in variants[0]["properties"].items():
+        if isinstance(member, dict) and "const" in member:
+            consts = [v["properties"].get(key, {}).get("const") for v in variants]
+            if None not in consts and len(set(map(repr, consts))) == len(consts):
+                return key
+    return None
+
+
+def _conditionals(node):
+    """An object's ``oneOf`` of variants told apart by one member's ``const``
+    (e.g. one variant per billing model) becomes the equivalent chain of
+    ``if``/``then``/``else`` on that member: the same instances validate,
+    and client generators, which read an object's ``oneOf`` as a union of
+    models (losing the object's own members, or failing on a variant's
+    ``not``), keep the object as one typed model."""
+    if isinstance(node, list):
+        return [_conditionals(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    node = {key: _conditionals(value) for key, value in node.items()}
+    variants = node.get("oneOf")
+    key = (
+        "properties" in node and isinstance(variants, list) and _discriminant(variants)
+    )
+    if key:
+        node.pop("oneOf")
+
+        def chain(rest):
+            if len(rest) == 1:
+                return rest[0]
+            pinned = {
+                "properties": {key: rest[0]["properties"][key]},
+                "required": [key],
+            }
+            return {"if": pinned, "then": rest[0], "else": chain(rest[1:])}
+
+        node.update(chain(variants))
+    return node
+
+
 def _responses(kind):
     return {
         str(status): {"$ref": f"#/components/responses/Problem{status}"}
@@ -216,7 +262,7 @@ def build_openapi(events, version="1.0.0", server_url="/", title="PSS inbound AP
         if isinstance(schema, type) and issubclass(schema, BaseModel):
             models.append((schema, "validation"))
     keys, definitions = models_json_schema(models, ref_template=REF)
-    schemas = _rename_sensitive(dict(definitions.get("$defs", {})))
+    schemas = _conditionals(_rename_sensitive(dict(definitions.get("$defs", {}))))
     schemas["Problem"] = _problem_schema()
     schemas["AcceptedEntry"] = _entry_schema()
     schemas["Accepted"] = {
@@ -233,23 +279,36 @@ def build_openapi(events, version="1.0.0", server_url="/", title="PSS inbound AP
 
     variants = []
     mapping = {}
+    envelope = schemas["Envelope"]
     for event_type, schema, description, versions in events:
         name = event_schema_name(event_type)
         if isinstance(schema, type) and issubclass(schema, BaseModel):
             data_schema = keys[(schema, "validation")]
         else:
-            data_schema = {"type": "object"}
+            # A named schema of its own: client generators name every model
+            # after its component, and two inline ``data`` objects of the same
+            # title would collide.
+            schemas[f"{name}_data"] = {
+                "type": "object",
+                "description": f"Payload of a {event_type} event",
+            }
+            data_schema = {"$ref": REF.format(model=f"{name}_data")}
+        # Self-contained (the envelope's members, not an ``allOf`` of the
+        # envelope): merging the envelope's untyped ``data`` into each event
+        # made generators emit one model of the same name per event type.
+        properties = dict(envelope["properties"])
+        properties.update(
+            type={"const": event_type},
+            schema_version={"enum": sorted(versions or (1,))},
+            data=data_schema,
+        )
         schemas[name] = {
-            "title": event_type,
+            "title": name,
             "description": description or f"Envelope of a {event_type} event",
-            "allOf": [{"$ref": REF.format(model="Envelope")}],
             "type": "object",
-            "required": ["type", "data"],
-            "properties": {
-                "type": {"const": event_type},
-                "schema_version": {"enum": sorted(versions or (1,))},
-                "data": data_schema,
-            },
+            "additionalProperties": envelope.get("additionalProperties", False),
+            "required": envelope["required"],
+            "properties": properties,
             "x-pss-event-type": event_type,
         }
         ref = REF.format(model=name)

@@ -1,0 +1,11 @@
+from . import (
+    test_group_currency,
+    test_lib_backoff,
+    test_lib_delivery,
+    test_lib_failures,
+    test_lib_locks,
+    test_lib_outcomes,
+    test_lib_schemas,
+    test_lib_sender,
+    test_lib_signature,
+)

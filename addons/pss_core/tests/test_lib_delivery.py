@@ -1,6 +1,6 @@
 """Outbound delivery rules, without a database."""
 
-import unittest
+from odoo.tests import BaseCase
 
 from odoo.addons.pss_core.lib.delivery import (
     CIRCUIT_THRESHOLD,
@@ -10,7 +10,7 @@ from odoo.addons.pss_core.lib.delivery import (
 )
 
 
-class TestCircuit(unittest.TestCase):
+class TestCircuit(BaseCase):
     def test_closed_below_the_threshold(self):
         for failures in range(CIRCUIT_THRESHOLD):
             self.assertEqual(circuit_open_seconds(failures, 10, 3600), 0)
@@ -29,7 +29,7 @@ class TestCircuit(unittest.TestCase):
         self.assertEqual(circuit_open_seconds(CIRCUIT_THRESHOLD, 0, 0), 1)
 
 
-class TestCronBudget(unittest.TestCase):
+class TestCronBudget(BaseCase):
     def test_cron_limit_wins_when_set(self):
         self.assertEqual(cron_time_budget(240, 120, 100), 75)
 

@@ -1,11 +1,11 @@
 """Run summaries, without a database."""
 
-import unittest
+from odoo.tests import BaseCase
 
 from odoo.addons.pss_core.lib.outcomes import summarize
 
 
-class TestSummarize(unittest.TestCase):
+class TestSummarize(BaseCase):
     def test_claimed_first_then_outcomes_in_reading_order(self):
         self.assertEqual(
             summarize({"dead": 5, "claimed": 500, "done": 480, "retrying": 15}),

@@ -1,8 +1,8 @@
 """Pure logic of the reconciliation lines and the control.totals schema."""
 
-import unittest
-
 from pydantic import ValidationError
+
+from odoo.tests import BaseCase
 
 from odoo.addons.pss_reconcile.lib.tolerance import (
     allowed_variance,
@@ -12,7 +12,7 @@ from odoo.addons.pss_reconcile.lib.tolerance import (
 from odoo.addons.pss_reconcile.schemas.control_totals import ControlTotals
 
 
-class TestTolerance(unittest.TestCase):
+class TestTolerance(BaseCase):
     def test_larger_of_absolute_and_percent(self):
         self.assertEqual(allowed_variance(100, 0.5, 1), 1.0)
         self.assertEqual(allowed_variance(10, 0.5, 1), 0.5)
@@ -32,7 +32,7 @@ class TestTolerance(unittest.TestCase):
         self.assertEqual(change_of((1, 1), 1, 2.5), "changed")
 
 
-class TestSchema(unittest.TestCase):
+class TestSchema(BaseCase):
     def valid(self, **values):
         data = {
             "date_from": "2026-04-01",

@@ -1,12 +1,13 @@
 """The plain helpers of the read API and of assignment weeks (no database)."""
 
 from datetime import date
-from unittest import TestCase
+
+from odoo.tests import BaseCase
 
 from ..lib.weeks import decode_cursor, encode_cursor, parse_iso_week, to_csv
 
 
-class TestWeeks(TestCase):
+class TestWeeks(BaseCase):
     def test_iso_week_monday(self):
         self.assertEqual(parse_iso_week("2026-W01"), date(2025, 12, 29))
         self.assertEqual(parse_iso_week("2026-W53"), date(2026, 12, 28))

@@ -1,9 +1,10 @@
 """Schemas of pss_timesheet, plain pydantic (no database needed)."""
 
-import unittest
 from datetime import datetime
 
 from pydantic import ValidationError
+
+from odoo.tests import BaseCase
 
 from odoo.addons.pss_timesheet.schemas import (
     ExpenseApproved,
@@ -26,7 +27,7 @@ def line(ext, **values):
     return data
 
 
-class TestSchemas(unittest.TestCase):
+class TestSchemas(BaseCase):
     def test_resource(self):
         data = ResourceUpserted.model_validate(
             {
