@@ -5,7 +5,7 @@
     "summary": "Work done by one entity on another entity's project is charged "
     "once: a customer invoice in the provider and the matching vendor bill in "
     "the consumer, priced by the group's transfer-pricing agreement",
-    "version": "17.0.1.0.0",
+    "version": "17.0.1.1.0",
     "category": "Accounting/Accounting",
     "website": "https://github.com/pss-odoo/pss",
     "author": "PSS contributors",
@@ -26,6 +26,7 @@
         "views/pss_ic_charge_views.xml",
         "views/pss_ic_balance_views.xml",
         "wizards/pss_ic_run_wizard_views.xml",
+        "wizards/pss_ic_balance_resolve_views.xml",
         "views/pss_intercompany_menus.xml",
     ],
 }
