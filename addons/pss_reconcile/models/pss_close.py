@@ -383,6 +383,9 @@ class PssClose(models.Model):
         for state_field, text, figure in checks:
             if self[state_field] == "done":
                 continue
+            if figure and not self[f"{figure}_count"]:
+                # Blocked by an earlier step, which says why.
+                continue
             reasons.append(text % self[f"{figure}_count"] if figure else text)
         return reasons
 

@@ -144,6 +144,7 @@ class TestClose(ReconcileCase):
             close.action_set_lock_date()
         for text in expected:
             self.assertIn(text, str(caught.exception))
+        self.assertNotIn("- 0 ", str(caught.exception), "only what blocks")
         self.assertFalse(self.company_de.period_lock_date, "nothing was locked")
 
     # ------------------------------------------------------------------
