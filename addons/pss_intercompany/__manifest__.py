@@ -26,6 +26,7 @@
         "views/pss_ic_charge_views.xml",
         "views/pss_ic_balance_views.xml",
         "wizards/pss_ic_run_wizard_views.xml",
+        "wizards/pss_ic_balance_resolve_views.xml",
         "views/pss_intercompany_menus.xml",
     ],
 }

@@ -5,7 +5,7 @@
     "summary": "Reconciles Odoo against the external systems' control totals "
     "(hours, invoiced amounts), unbilled time, intercompany balances and the "
     "sync queue's health; exceptions, sign-off and a finance control dashboard",
-    "version": "17.0.1.2.1",
+    "version": "17.0.1.3.0",
     "category": "Accounting/Accounting",
     "website": "https://github.com/pss-odoo/pss",
     "author": "PSS contributors",
@@ -25,6 +25,7 @@
         "views/pss_recon_dashboard_views.xml",
         "views/res_company_views.xml",
         "views/pss_system_views.xml",
+        "views/pss_close_views.xml",
         "views/pss_reconcile_menus.xml",
     ],
     "assets": {

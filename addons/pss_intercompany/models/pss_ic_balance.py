@@ -1,4 +1,9 @@
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+FINANCE_GROUP = "pss_core.group_pss_finance"
+# What only "Resolve with reason" changes (a superuser too).
+RESOLUTION_FIELDS = {"state", "resolution", "resolved_by_id", "resolved_at"}
 
 
 class PssIcBalance(models.Model):
@@ -35,8 +40,72 @@ class PssIcBalance(models.Model):
         required=True,
         default="matched",
         index=True,
+        readonly=True,
     )
     note = fields.Text()
+    resolution = fields.Text(
+        string="Resolution Reason",
+        readonly=True,
+        help="Why the mismatch was accepted: given with Resolve with reason.",
+    )
+    resolved_by_id = fields.Many2one("res.users", string="Resolved By", readonly=True)
+    resolved_at = fields.Datetime(readonly=True)
+
+    # ------------------------------------------------------------------
+    # A mismatch is resolved only with a reason, and audited
+    # ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su:
+            for vals in vals_list:
+                if vals.get("state") == "resolved" or RESOLUTION_FIELDS & (
+                    set(vals) - {"state"}
+                ):
+                    raise AccessError(
+                        _("A balance check is resolved only with a reason.")
+                    )
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if not self.env.su and RESOLUTION_FIELDS & set(vals):
+            raise AccessError(
+                _(
+                    "The state of a balance check is its figures' or its "
+                    "resolution's: use Resolve with reason."
+                )
+            )
+        return super().write(vals)
+
+    def action_resolve(self, reason):
+        """Resolve mismatches with ``reason``: who, when and why are kept."""
+        if not self.env.user.has_group(FINANCE_GROUP):
+            raise AccessError(_("Only pss Finance resolves a balance mismatch."))
+        reason = (reason or "").strip()
+        if not reason:
+            raise UserError(_("Give the reason of the resolution."))
+        self.check_access_rights("write")
+        self.check_access_rule("write")
+        if any(balance.state != "mismatch" for balance in self):
+            raise UserError(_("Only a mismatch is resolved."))
+        self.sudo().write(
+            {
+                "state": "resolved",
+                "resolution": reason,
+                "resolved_by_id": self.env.uid,
+                "resolved_at": fields.Datetime.now(),
+            }
+        )
+        return True
+
+    def action_open_resolve(self):
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Resolve with reason"),
+            "res_model": "pss.ic.balance.resolve",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"active_model": self._name, "active_ids": self.ids},
+        }
 
     @api.depends("receivable", "payable")
     def _compute_difference(self):

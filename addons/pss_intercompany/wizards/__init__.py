@@ -1,1 +1,1 @@
-from . import pss_ic_run_wizard
+from . import pss_ic_balance_resolve, pss_ic_run_wizard

@@ -1,4 +1,5 @@
 from . import (
+    pss_close,
     pss_handler_control_totals,
     pss_recon_dashboard,
     pss_recon_line,

@@ -58,6 +58,11 @@ class PssReconDashboard(models.Model):
         "pss.recon.run", string="Last Signed Off", compute="_compute_tiles"
     )
     alert = fields.Boolean(compute="_compute_tiles")
+    alert_reason = fields.Char(
+        string="Thresholds Crossed",
+        compute="_compute_tiles",
+        help="Which thresholds of the entity's policy are crossed.",
+    )
 
     def init(self):
         tools.drop_view_if_exists(self.env.cr, self._table)
@@ -167,7 +172,9 @@ class PssReconDashboard(models.Model):
                     limit=1,
                 )
             )
-            card.alert = bool(card._pss_crossed())
+            reasons = card._pss_crossed()
+            card.alert = bool(reasons)
+            card.alert_reason = "; ".join(reasons) or False
 
     def _tile_count(self, tile, company, now=None):
         return (
@@ -183,11 +190,28 @@ class PssReconDashboard(models.Model):
         reasons = []
         failed = self.failed_message_count + self.stuck_retry_count
         if failed > company.pss_recon_max_messages:
-            reasons.append(_("%s failed or stuck messages", failed))
+            reasons.append(
+                _(
+                    "%(count)s failed or stuck messages (threshold %(max)s)",
+                    count=failed,
+                    max=company.pss_recon_max_messages,
+                )
+            )
         if self.open_variance_count > company.pss_recon_max_variances:
-            reasons.append(_("%s open variances", self.open_variance_count))
+            reasons.append(
+                _(
+                    "%(count)s open variances (threshold %(max)s)",
+                    count=self.open_variance_count,
+                    max=company.pss_recon_max_variances,
+                )
+            )
         if self.ic_mismatch_count:
-            reasons.append(_("%s intercompany mismatches", self.ic_mismatch_count))
+            reasons.append(
+                _(
+                    "%s intercompany mismatches (threshold 0)",
+                    self.ic_mismatch_count,
+                )
+            )
         return reasons
 
     # ------------------------------------------------------------------

@@ -1,0 +1,561 @@
+from datetime import datetime, time, timedelta
+
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import date_utils
+
+FINANCE_GROUP = "pss_core.group_pss_finance"
+ACCOUNTING_GROUP = "account.group_account_manager"
+FAILED_STATES = ("dead", "parked", "retrying")
+STEP_STATES = [("done", "Done"), ("todo", "To do"), ("blocked", "Blocked")]
+
+# What each figure of the checklist opens: figure -> (model, title).
+OPENS = {
+    "message": ("pss.message", "Dead, parked and retrying messages"),
+    "unbilled": ("pss.billing.wip", "Approved time not yet billed"),
+    "billing_run": ("pss.billing.run", "Billing runs of the period"),
+    "draft_invoice": ("account.move", "Invoices to approve"),
+    "ic_run": ("pss.ic.run", "Intercompany runs of the period"),
+    "ic_mismatch": ("pss.ic.balance", "Mismatched intercompany balances"),
+    "recon_run": ("pss.recon.run", "Reconciliation run of the period"),
+    "variance": ("pss.recon.line", "Open variances"),
+    "signed": ("pss.recon.run", "Signed-off reconciliation run"),
+    "blocking_draft": ("account.move", "Drafts blocking the lock"),
+}
+
+
+def last_closed_month(today):
+    """(first day, last day) of the month before ``today``."""
+    end = date_utils.start_of(today, "month") - timedelta(days=1)
+    return date_utils.start_of(end, "month"), end
+
+
+class PssClose(models.Model):
+    """Month-end close of one entity and period: the checklist a controller
+    follows, in order, each step with its state, its figure and the button
+    that does it or opens what holds it. Every figure is the count (or sum)
+    of the records its button opens: both come from ``_pss_domain``, read
+    as the user who looks at the screen. The last step sets the entity's
+    lock date for non-advisers (``period_lock_date``) to the period end,
+    only when every step above is done."""
+
+    _name = "pss.close"
+    _description = "Month-end close"
+    _order = "date_to desc, company_id"
+    _check_company_auto = True
+
+    name = fields.Char(compute="_compute_name", store=True)
+    company_id = fields.Many2one(
+        "res.company",
+        string="Entity",
+        required=True,
+        default=lambda self: self.env.company,
+        index=True,
+    )
+    date_from = fields.Date(
+        required=True, default=lambda self: self._default_period()[0]
+    )
+    date_to = fields.Date(required=True, default=lambda self: self._default_period()[1])
+    period_lock_date = fields.Date(
+        related="company_id.period_lock_date", string="Lock Date Now"
+    )
+    locked_by_id = fields.Many2one("res.users", string="Locked By", readonly=True)
+    locked_at = fields.Datetime(readonly=True)
+    state = fields.Selection(
+        [("open", "Open"), ("ready", "Ready to lock"), ("locked", "Locked")],
+        compute="_compute_steps",
+    )
+    blocking = fields.Text(string="What Blocks The Lock", compute="_compute_steps")
+    # 1. sync queue
+    message_count = fields.Integer(string="Failed Messages", compute="_compute_steps")
+    message_state = fields.Selection(STEP_STATES, compute="_compute_steps")
+    # 2. approved time not billed
+    unbilled_count = fields.Integer(string="Unbilled Rows", compute="_compute_steps")
+    unbilled_hours = fields.Float(compute="_compute_steps", digits=(16, 2))
+    unbilled_state = fields.Selection(STEP_STATES, compute="_compute_steps")
+    # 3. billing
+    billing_run_count = fields.Integer(compute="_compute_steps")
+    billing_run_state = fields.Selection(STEP_STATES, compute="_compute_steps")
+    draft_invoice_count = fields.Integer(compute="_compute_steps")
+    draft_invoice_state = fields.Selection(STEP_STATES, compute="_compute_steps")
+    # 4. intercompany
+    ic_agreement_count = fields.Integer(compute="_compute_steps")
+    ic_run_count = fields.Integer(compute="_compute_steps")
+    ic_run_state = fields.Selection(STEP_STATES, compute="_compute_steps")
+    ic_mismatch_count = fields.Integer(compute="_compute_steps")
+    ic_mismatch_state = fields.Selection(STEP_STATES, compute="_compute_steps")
+    # 5. reconciliation
+    recon_run_count = fields.Integer(compute="_compute_steps")
+    recon_run_state = fields.Selection(STEP_STATES, compute="_compute_steps")
+    variance_count = fields.Integer(compute="_compute_steps")
+    variance_state = fields.Selection(STEP_STATES, compute="_compute_steps")
+    signed_count = fields.Integer(compute="_compute_steps")
+    signed_state = fields.Selection(STEP_STATES, compute="_compute_steps")
+    # 6. drafts blocking the lock
+    blocking_draft_count = fields.Integer(compute="_compute_steps")
+    blocking_draft_state = fields.Selection(STEP_STATES, compute="_compute_steps")
+    # 7. the lock
+    lock_state = fields.Selection(STEP_STATES, compute="_compute_steps")
+    sign_off_owner_id = fields.Many2one(
+        related="company_id.pss_recon_user_id", string="Signs Off"
+    )
+
+    _sql_constraints = [
+        (
+            "pss_close_unique",
+            "UNIQUE(company_id, date_from, date_to)",
+            "An entity has one close per period.",
+        ),
+        (
+            "pss_close_dates",
+            "CHECK(date_from <= date_to)",
+            "A period ends on or after its start.",
+        ),
+    ]
+
+    @api.model
+    def _default_period(self):
+        return last_closed_month(fields.Date.context_today(self))
+
+    @api.depends("company_id", "date_from", "date_to")
+    def _compute_name(self):
+        for close in self:
+            entity = close.company_id.pss_entity_code or close.company_id.name or ""
+            if (
+                close.date_from
+                and close.date_to
+                and close.date_from == date_utils.start_of(close.date_from, "month")
+                and close.date_to == date_utils.end_of(close.date_from, "month")
+            ):
+                period = close.date_from.strftime("%Y-%m")
+            else:
+                period = f"{close.date_from or ''} - {close.date_to or ''}"
+            close.name = f"{entity} {period}"
+
+    @api.onchange("date_from")
+    def _onchange_date_from(self):
+        if self.date_from:
+            self.date_to = date_utils.end_of(self.date_from, "month")
+
+    # ------------------------------------------------------------------
+    # What each figure counts and its button opens
+    # ------------------------------------------------------------------
+    def _pss_ic_agreements(self):
+        self.ensure_one()
+        company = self.company_id.id
+        return self.env["pss.ic.agreement"].search(
+            [
+                ("date_from", "<=", self.date_to),
+                "|",
+                ("date_to", "=", False),
+                ("date_to", ">=", self.date_from),
+                "|",
+                ("provider_company_id", "=", company),
+                ("consumer_company_id", "=", company),
+            ]
+        )
+
+    def _pss_ic_current_balances(self):
+        """The latest balance check of each of the entity's pairs made for
+        the period (by a run of the period, or dated in it): a later check
+        of a pair supersedes an earlier one."""
+        self.ensure_one()
+        company = self.company_id.id
+        checks = self.env["pss.ic.balance"].search(
+            [
+                "|",
+                ("provider_company_id", "=", company),
+                ("consumer_company_id", "=", company),
+                "|",
+                "&",
+                ("run_id.date_to", ">=", self.date_from),
+                ("run_id.date_to", "<=", self.date_to),
+                "&",
+                "&",
+                ("run_id", "=", False),
+                ("date", ">=", self.date_from),
+                ("date", "<=", self.date_to),
+            ],
+            order="date desc, id desc",
+        )
+        latest = {}
+        for check in checks:
+            latest.setdefault(check.agreement_id.id, check)
+        return self.env["pss.ic.balance"].browse(c.id for c in latest.values())
+
+    def _pss_domain(self, figure):
+        """The domain of what ``figure`` counts and its button opens."""
+        self.ensure_one()
+        if figure not in OPENS:
+            raise UserError(_("Unknown step %s", figure))
+        return getattr(self, f"_pss_domain_{figure}")()
+
+    def _pss_domain_message(self):
+        since = datetime.combine(self.date_from, time.min)
+        return [
+            ("company_id", "=", self.company_id.id),
+            ("state", "in", FAILED_STATES),
+            "|",
+            ("received_at", ">=", since),
+            "&",
+            ("received_at", "=", False),
+            ("create_date", ">=", since),
+        ]
+
+    def _pss_domain_unbilled(self):
+        return [
+            ("company_id", "=", self.company_id.id),
+            ("approved", "=", True),
+            ("billing_state", "=", "unbilled"),
+            ("oldest_date", "<=", self.date_to),
+        ]
+
+    def _pss_domain_billing_run(self):
+        return [
+            ("company_id", "=", self.company_id.id),
+            ("state", "=", "done"),
+            ("date_from", "<=", self.date_to),
+            ("date_to", ">=", self.date_to),
+        ]
+
+    def _pss_domain_draft_invoice(self):
+        return [
+            ("company_id", "=", self.company_id.id),
+            ("state", "=", "draft"),
+            ("pss_approval_state", "=", "to_approve"),
+            ("date", "<=", self.date_to),
+        ]
+
+    def _pss_domain_ic_run(self):
+        cid = self.company_id.id
+        return [
+            ("state", "=", "done"),
+            ("date_from", "<=", self.date_from),
+            ("date_to", ">=", self.date_to),
+            "|",
+            "|",
+            "|",
+            ("company_id", "=", cid),
+            ("agreement_id.provider_company_id", "=", cid),
+            ("agreement_id.consumer_company_id", "=", cid),
+            "&",
+            ("company_id", "=", False),
+            ("agreement_id", "=", False),
+        ]
+
+    def _pss_domain_ic_mismatch(self):
+        balances = self._pss_ic_current_balances()
+        return [("id", "in", balances.ids), ("state", "=", "mismatch")]
+
+    def _pss_recon_domain(self, states):
+        return [
+            ("company_id", "=", self.company_id.id),
+            ("date_from", "=", self.date_from),
+            ("date_to", "=", self.date_to),
+            ("is_latest", "=", True),
+            ("state", "in", states),
+        ]
+
+    def _pss_domain_recon_run(self):
+        return self._pss_recon_domain(("done", "signed"))
+
+    def _pss_domain_signed(self):
+        return self._pss_recon_domain(("signed",))
+
+    def _pss_domain_variance(self):
+        """The open lines of the period's current run (the finance card's
+        open variances, restricted to the period)."""
+        return [
+            *self.env["pss.recon.line"]._open_domain(self.company_id),
+            ("run_id.date_from", "=", self.date_from),
+            ("run_id.date_to", "=", self.date_to),
+        ]
+
+    def _pss_domain_blocking_draft(self):
+        """pss_billing's "Drafts blocking the period close", at the end of
+        this period."""
+        return self.env["pss.billing.run"]._pss_lock_blocking_domain(
+            lock_date=self.date_to, companies=self.company_id
+        )
+
+    def _pss_records(self, figure):
+        return self.env[OPENS[figure][0]].search(self._pss_domain(figure))
+
+    # ------------------------------------------------------------------
+    # The checklist
+    # ------------------------------------------------------------------
+    @api.depends_context("uid", "allowed_company_ids")
+    def _compute_steps(self):
+        for close in self:
+            if not close.company_id or not close.date_from or not close.date_to:
+                close.update(close._pss_empty_steps())
+                continue
+            counts = {
+                figure: len(close._pss_records(figure))
+                for figure in OPENS
+                if figure != "unbilled"
+            }
+            unbilled = close._pss_records("unbilled")
+            agreements = len(close._pss_ic_agreements())
+            vals = {
+                "message_count": counts["message"],
+                "unbilled_count": len(unbilled),
+                "unbilled_hours": sum(unbilled.mapped("hours")),
+                "billing_run_count": counts["billing_run"],
+                "draft_invoice_count": counts["draft_invoice"],
+                "ic_agreement_count": agreements,
+                "ic_run_count": counts["ic_run"],
+                "ic_mismatch_count": counts["ic_mismatch"],
+                "recon_run_count": counts["recon_run"],
+                "variance_count": counts["variance"],
+                "signed_count": counts["signed"],
+                "blocking_draft_count": counts["blocking_draft"],
+            }
+
+            def zero(count):
+                return "done" if not count else "todo"
+
+            ic_ran = counts["ic_run"] or not agreements
+            recon_ran = bool(counts["recon_run"])
+            vals.update(
+                message_state=zero(counts["message"]),
+                unbilled_state=zero(len(unbilled)),
+                billing_run_state="done" if counts["billing_run"] else "todo",
+                draft_invoice_state=zero(counts["draft_invoice"]),
+                ic_run_state="done" if ic_ran else "todo",
+                ic_mismatch_state=(
+                    zero(counts["ic_mismatch"]) if ic_ran else "blocked"
+                ),
+                recon_run_state="done" if recon_ran else "todo",
+                variance_state=zero(counts["variance"]) if recon_ran else "blocked",
+                signed_state=(
+                    "done" if counts["signed"] else ("todo" if recon_ran else "blocked")
+                ),
+                blocking_draft_state=zero(counts["blocking_draft"]),
+            )
+            close.update(vals)
+            reasons = close._pss_blocking()
+            locked = bool(
+                close.company_id.period_lock_date
+                and close.company_id.period_lock_date >= close.date_to
+            )
+            close.blocking = "\n".join(reasons) or False
+            if locked:
+                close.lock_state, close.state = "done", "locked"
+            elif reasons:
+                close.lock_state, close.state = "blocked", "open"
+            else:
+                close.lock_state, close.state = "todo", "ready"
+
+    def _pss_empty_steps(self):
+        vals = {"blocking": False, "state": "open", "lock_state": "blocked"}
+        for name, field in self._fields.items():
+            if name.endswith("_count") or name == "unbilled_hours":
+                vals[name] = 0
+            elif name.endswith("_state") and field.type == "selection":
+                vals.setdefault(name, "todo")
+        return vals
+
+    def _pss_blocking(self):
+        """What stops the lock, one line per step not done (empty: none)."""
+        self.ensure_one()
+        checks = [
+            ("message_state", _("%s dead, parked or retrying messages"), "message"),
+            ("unbilled_state", _("%s rows of approved time not billed"), "unbilled"),
+            ("billing_run_state", _("no billing run of the period"), None),
+            ("draft_invoice_state", _("%s invoices to approve"), "draft_invoice"),
+            ("ic_run_state", _("no intercompany run of the period"), None),
+            (
+                "ic_mismatch_state",
+                _("%s mismatched intercompany balances"),
+                "ic_mismatch",
+            ),
+            ("recon_run_state", _("no reconciliation run of the period"), None),
+            ("variance_state", _("%s open variances"), "variance"),
+            ("signed_state", _("the reconciliation is not signed off"), None),
+            (
+                "blocking_draft_state",
+                _("%s draft entries dated in the period"),
+                "blocking_draft",
+            ),
+        ]
+        reasons = []
+        for state_field, text, figure in checks:
+            if self[state_field] == "done":
+                continue
+            if figure and not self[f"{figure}_count"]:
+                # Blocked by an earlier step, which says why.
+                continue
+            reasons.append(text % self[f"{figure}_count"] if figure else text)
+        return reasons
+
+    # ------------------------------------------------------------------
+    # Buttons: open what a figure counts
+    # ------------------------------------------------------------------
+    def action_open_step(self):
+        self.ensure_one()
+        figure = self.env.context.get("step")
+        if figure not in OPENS:
+            raise UserError(_("Unknown step %s", figure))
+        model, title = OPENS[figure]
+        action = {
+            "type": "ir.actions.act_window",
+            "name": f"{_(title)} · {self.name}",
+            "res_model": model,
+            "view_mode": "tree,form",
+            "domain": self._pss_domain(figure),
+            "context": {"create": False},
+        }
+        if figure in ("draft_invoice",):
+            action["views"] = [
+                (self.env.ref("account.view_out_invoice_tree").id, "list"),
+                (False, "form"),
+            ]
+        if figure == "blocking_draft":
+            action["views"] = [
+                (self.env.ref("account.view_move_tree").id, "list"),
+                (False, "form"),
+            ]
+        if figure == "unbilled":
+            action["view_mode"] = "tree"
+        return action
+
+    def _pss_open_record(self, record):
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": record._name,
+            "res_id": record.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+        }
+
+    # ------------------------------------------------------------------
+    # Buttons: do the step
+    # ------------------------------------------------------------------
+    def _pss_check_finance(self):
+        if not self.env.user.has_group(FINANCE_GROUP):
+            raise AccessError(_("Only pss Finance closes a period."))
+        self.check_access_rule("write")
+
+    def action_run_billing(self):
+        self.ensure_one()
+        self._pss_check_finance()
+        run = (
+            self.env["pss.billing.run"]
+            .with_company(self.company_id)
+            .create(
+                {
+                    "company_id": self.company_id.id,
+                    "date_from": self.date_from,
+                    "date_to": self.date_to,
+                }
+            )
+        )
+        run.action_run()
+        return self._pss_open_record(run)
+
+    def action_approve_drafts(self):
+        self.ensure_one()
+        self._pss_check_finance()
+        self._pss_records("draft_invoice").action_pss_approve()
+        return True
+
+    def action_run_intercompany(self):
+        self.ensure_one()
+        self._pss_check_finance()
+        run = self.env["pss.ic.run"].create(
+            {
+                "company_id": self.company_id.id,
+                "date_from": self.date_from,
+                "date_to": self.date_to,
+            }
+        )
+        run.action_run()
+        return self._pss_open_record(run)
+
+    def action_run_reconcile(self):
+        self.ensure_one()
+        self._pss_check_finance()
+        run = (
+            self.env["pss.recon.run"]
+            .with_company(self.company_id)
+            .create(
+                {
+                    "company_id": self.company_id.id,
+                    "date_from": self.date_from,
+                    "date_to": self.date_to,
+                }
+            )
+        )
+        run.action_run()
+        return self._pss_open_record(run)
+
+    def action_open_recon_run(self):
+        """The run to sign off: the latest of the period."""
+        self.ensure_one()
+        run = self.env["pss.recon.run"].search(
+            self._pss_domain("recon_run"), order="id desc", limit=1
+        )
+        if not run:
+            raise UserError(_("Reconcile the period first."))
+        return self._pss_open_record(run)
+
+    def action_set_lock_date(self):
+        """Set the entity's lock date for non-advisers to the period end,
+        when every step is done; otherwise say what blocks it."""
+        self.ensure_one()
+        user = self.env.user
+        if not (user.has_group(FINANCE_GROUP) and user.has_group(ACCOUNTING_GROUP)):
+            raise AccessError(
+                _(
+                    "Only pss Finance with the accounting administrator right "
+                    "sets the lock date."
+                )
+            )
+        self.check_access_rule("write")
+        self.invalidate_recordset()
+        reasons = self._pss_blocking()
+        if reasons:
+            raise UserError(
+                _(
+                    "The period %(period)s cannot be locked yet:\n%(reasons)s",
+                    period=self.name,
+                    reasons="\n".join(f"- {r}" for r in reasons),
+                )
+            )
+        company = self.company_id.sudo()
+        if not company.period_lock_date or company.period_lock_date < self.date_to:
+            company.write({"period_lock_date": self.date_to})
+        self.write({"locked_by_id": user.id, "locked_at": fields.Datetime.now()})
+        return True
+
+    # ------------------------------------------------------------------
+    # The menu: the last closed month of every entity of the user
+    # ------------------------------------------------------------------
+    @api.model
+    def _pss_get_or_create(self, companies, date_from, date_to):
+        existing = self.search(
+            [
+                ("company_id", "in", companies.ids),
+                ("date_from", "=", date_from),
+                ("date_to", "=", date_to),
+            ]
+        )
+        missing = companies - existing.company_id
+        created = self.create(
+            [
+                {"company_id": c.id, "date_from": date_from, "date_to": date_to}
+                for c in missing
+            ]
+        )
+        return existing | created
+
+    @api.model
+    def action_open_closes(self):
+        date_from, date_to = self._default_period()
+        if self.env.user.has_group(FINANCE_GROUP):
+            self._pss_get_or_create(self.env.companies, date_from, date_to)
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "pss_reconcile.pss_close_action"
+        )
+        return action

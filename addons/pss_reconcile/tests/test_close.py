@@ -1,0 +1,284 @@
+"""The month-end close screen, as a finance controller: a month where every
+step is red, fixed step by step in the screen's order until the lock date is
+set; the lock refuses while anything blocks; every figure equals what its
+button opens; an intercompany mismatch is resolved only with a reason."""
+
+import psycopg2
+from lxml import etree
+
+from odoo import Command
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import tagged
+from odoo.tools import mute_logger
+from odoo.tools.safe_eval import safe_eval
+
+from .common import APRIL, ReconcileCase, unique
+
+
+@tagged("post_install", "-at_install")
+class TestClose(ReconcileCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        env = cls.env
+        cls.controller = (
+            env["res.users"]
+            .with_context(no_reset_password=True)
+            .create(
+                {
+                    "name": "Carla Controller",
+                    "login": unique("controller"),
+                    "email": f"{unique('controller')}@example.com",
+                    "groups_id": [
+                        Command.set(
+                            [
+                                env.ref("base.group_user").id,
+                                env.ref("pss_core.group_pss_finance").id,
+                                env.ref("account.group_account_manager").id,
+                                env.ref("sales_team.group_sale_salesman_all_leads").id,
+                                env.ref("hr_timesheet.group_timesheet_manager").id,
+                                env.ref("project.group_project_milestone").id,
+                            ]
+                        )
+                    ],
+                    "company_ids": [Command.set((cls.company_de | cls.company_us).ids)],
+                    "company_id": cls.company_de.id,
+                }
+            )
+        )
+
+    def setUp(self):
+        super().setUp()
+        self.company_de.pss_approval_required = True
+        self.company_de.period_lock_date = False
+        res = self.add_resource()
+        eng = self.tm_engagement(self.company_de)
+        self.approve(
+            [
+                self.line(unique("L-"), res, eng, date="2026-04-10", hours="6"),
+                self.line(unique("L-"), res, eng, date="2026-04-14", hours="4"),
+            ]
+        )
+        self.mismatch = self.ic_balance(1000.0, 900.0)
+        self.dead = self.post(
+            self.psa,
+            "control.totals",
+            {"date_from": "2026-04-30", "date_to": "2026-04-01", "version": 1},
+            self.company_de,
+        )
+        self.process()
+        self.assertEqual(self.dead.state, "dead")
+
+    def env_of(self, user, companies):
+        return self.env(
+            user=user,
+            context=dict(self.env.context, allowed_company_ids=companies.ids),
+        )
+
+    def open_close(self, user=None, companies=None):
+        user = user or self.controller
+        env = self.env_of(user, companies or (self.company_de | self.company_us))
+        Close = env["pss.close"]
+        close = Close.search(
+            [
+                ("company_id", "=", self.company_de.id),
+                ("date_from", "=", APRIL[0]),
+                ("date_to", "=", APRIL[1]),
+            ]
+        )
+        return close or Close.create(
+            {
+                "company_id": self.company_de.id,
+                "date_from": APRIL[0],
+                "date_to": APRIL[1],
+            }
+        )
+
+    def steps(self, close):
+        close.invalidate_recordset()
+        return {
+            name: close[name]
+            for name in (
+                "message_state",
+                "unbilled_state",
+                "billing_run_state",
+                "draft_invoice_state",
+                "ic_run_state",
+                "ic_mismatch_state",
+                "recon_run_state",
+                "variance_state",
+                "signed_state",
+                "blocking_draft_state",
+                "lock_state",
+            )
+        }
+
+    def assertFiguresAgree(self, close):
+        """Every figure inside a button of the form equals the count (or
+        the sum of hours) of what that button opens, as the same user."""
+        arch = etree.fromstring(
+            close.get_views([(False, "form")])["views"]["form"]["arch"]
+        )
+        walked = 0
+        for button in arch.iter("button"):
+            figures = [f.get("name") for f in button.iter("field")]
+            if button.get("type") != "object" or not figures:
+                continue
+            context = safe_eval(button.get("context") or "{}")
+            close.invalidate_recordset()
+            action = getattr(close.with_context(**context), button.get("name"))()
+            records = close.env[action["res_model"]].search(action["domain"])
+            for figure in figures:
+                where = f"{button.get('name')} {context} {figure}"
+                if figure.endswith("_count"):
+                    self.assertEqual(close[figure], len(records), where)
+                else:
+                    self.assertAlmostEqual(
+                        close[figure], sum(records.mapped("hours")), 2, msg=where
+                    )
+                walked += 1
+        self.assertGreaterEqual(walked, 11)
+
+    def assertLockRefused(self, close, *expected):
+        with self.assertRaises(UserError) as caught:
+            close.action_set_lock_date()
+        for text in expected:
+            self.assertIn(text, str(caught.exception))
+        self.assertNotIn("- 0 ", str(caught.exception), "only what blocks")
+        self.assertFalse(self.company_de.period_lock_date, "nothing was locked")
+
+    # ------------------------------------------------------------------
+    def test_red_month_fixed_step_by_step_until_locked(self):
+        close = self.open_close()
+        self.assertEqual(close.name, f"{self.company_de.pss_entity_code} 2026-04")
+        self.assertEqual(
+            self.steps(close),
+            {
+                "message_state": "todo",
+                "unbilled_state": "todo",
+                "billing_run_state": "todo",
+                "draft_invoice_state": "done",
+                "ic_run_state": "todo",
+                "ic_mismatch_state": "blocked",
+                "recon_run_state": "todo",
+                "variance_state": "blocked",
+                "signed_state": "blocked",
+                "blocking_draft_state": "done",
+                "lock_state": "blocked",
+            },
+        )
+        self.assertEqual(close.message_count, 1)
+        self.assertEqual(close.unbilled_hours, 10.0)
+        self.assertEqual(close.ic_mismatch_count, 1)
+        self.assertFiguresAgree(close)
+        self.assertLockRefused(
+            close,
+            "1 dead, parked or retrying messages",
+            "no billing run of the period",
+            "the reconciliation is not signed off",
+        )
+
+        # 1. The integration team cancels the dead message.
+        self.dead.action_cancel()
+        self.assertEqual(self.steps(close)["message_state"], "done")
+
+        # 2-3. Billing: the run bills April's time into a draft to approve,
+        # which also blocks the lock; approving posts it.
+        action = close.action_run_billing()
+        self.assertEqual(action["res_model"], "pss.billing.run")
+        steps = self.steps(close)
+        self.assertEqual(steps["billing_run_state"], "done")
+        self.assertEqual(steps["unbilled_state"], "done")
+        self.assertEqual(close.draft_invoice_count, 1)
+        self.assertEqual(close.blocking_draft_count, 1)
+        self.assertFiguresAgree(close)
+        self.assertLockRefused(close, "1 invoices to approve", "1 draft entries")
+        close.action_approve_drafts()
+        steps = self.steps(close)
+        self.assertEqual(steps["draft_invoice_state"], "done")
+        self.assertEqual(steps["blocking_draft_state"], "done")
+
+        # 4. Intercompany: the run checks the pair again (its check
+        # supersedes the planted one); a later check of the pair disagrees.
+        close.action_run_intercompany()
+        self.assertEqual(self.steps(close)["ic_run_state"], "done")
+        self.assertEqual(close.ic_mismatch_count, 0)
+        other = self.env["pss.ic.balance"].create(
+            {
+                "agreement_id": self.mismatch.agreement_id.id,
+                "date": APRIL[1],
+                "currency_id": self.mismatch.currency_id.id,
+                "receivable": 500.0,
+                "payable": 450.0,
+                "state": "mismatch",
+            }
+        )
+        close.invalidate_recordset()
+        self.assertEqual(close.ic_mismatch_count, 1)
+        self.assertFiguresAgree(close)
+        balance = other.with_env(close.env)
+        with self.assertRaises(AccessError):
+            balance.write({"state": "resolved"})
+        with self.assertRaises(UserError):
+            balance.action_resolve("  ")
+        self.assertEqual(other.state, "mismatch")
+        wizard = (
+            close.env["pss.ic.balance.resolve"]
+            .with_context(active_model="pss.ic.balance", active_ids=other.ids)
+            .create({"reason": "Bill in transit, booked 2 May"})
+        )
+        wizard.action_confirm()
+        self.assertEqual(other.state, "resolved")
+        self.assertEqual(other.resolution, "Bill in transit, booked 2 May")
+        self.assertEqual(other.resolved_by_id, self.controller)
+        self.assertTrue(other.resolved_at)
+        self.assertEqual(self.steps(close)["ic_mismatch_state"], "done")
+
+        # 5. Reconcile, resolve what is open with a reason, sign off.
+        close.action_run_reconcile()
+        self.assertEqual(self.steps(close)["recon_run_state"], "done")
+        lines = close.env["pss.recon.line"].search(close._pss_domain("variance"))
+        self.assertEqual(close.variance_count, len(lines))
+        for line in lines:
+            line.resolution = "Checked with the PSA"
+        lines.action_resolve()
+        self.assertEqual(self.steps(close)["variance_state"], "done")
+        self.assertLockRefused(close, "the reconciliation is not signed off")
+        run = close.env["pss.recon.run"].browse(close.action_open_recon_run()["res_id"])
+        run.action_sign_off()
+        self.assertFiguresAgree(close)
+
+        # 7. Everything is green: only now the lock date is set.
+        self.assertEqual(close.state, "ready")
+        self.assertFalse(close.blocking)
+        biller_close = self.open_close(self.biller, self.company_de)
+        self.assertEqual(biller_close.id, close.id)
+        with self.assertRaises(AccessError):
+            biller_close.action_set_lock_date()
+        self.assertFalse(self.company_de.period_lock_date)
+        close.action_set_lock_date()
+        self.assertEqual(self.company_de.period_lock_date, APRIL[1])
+        self.assertEqual(self.steps(close)["lock_state"], "done")
+        self.assertEqual(close.state, "locked")
+        self.assertEqual(close.locked_by_id, self.controller)
+        self.assertFalse(self.company_us.period_lock_date, "only the entity")
+
+    def test_one_close_per_entity_and_period_and_entity_isolation(self):
+        close = self.open_close()
+        with (
+            self.assertRaises(psycopg2.IntegrityError),
+            mute_logger("odoo.sql_db"),
+            self.cr.savepoint(),
+        ):
+            close.copy()
+        # A finance user of US01 only does not see DE01's close.
+        us_env = self.env_of(self.biller_us, self.company_us)
+        self.assertFalse(us_env["pss.close"].search([("id", "=", close.id)]))
+        # The menu makes the last closed month of the user's entities.
+        action = us_env["pss.close"].action_open_closes()
+        self.assertEqual(action["res_model"], "pss.close")
+        closes = us_env["pss.close"].search([])
+        self.assertEqual(closes.company_id, self.company_us)
+        self.assertEqual(len(closes), 1)
+        us_env["pss.close"].action_open_closes()
+        self.assertEqual(len(us_env["pss.close"].search([])), 1, "created once")
