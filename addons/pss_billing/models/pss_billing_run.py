@@ -646,24 +646,36 @@ class PssBillingRun(models.Model):
     # ------------------------------------------------------------------
     @api.model
     def _cron_billing_runs(self, today=None):
-        """Run the last closed period of every entity that has not had it."""
+        """Run the last closed period of every pss entity that has not had it.
+
+        A period counts as had once a run of it billed, skipped or failed
+        something: a run made before the period's time arrived (empty) does
+        not stop the next night's run from billing it. A scheduled run that
+        finds nothing at all leaves no record (like the queue's idle runs),
+        so empty runs do not pile up on top of the list.
+        """
         today = today or fields.Date.context_today(self)
         companies = self.env["res.company"].search(
-            [("pss_billing_frequency", "!=", False)]
+            [("pss_entity_code", "!=", False), ("pss_billing_frequency", "!=", False)]
         )
-        made = self.browse()
-        for company in companies:
-            date_from, date_to = last_closed_period(
-                company.pss_billing_frequency, today
-            )
-            if self.search_count(
+        periods = {
+            company: last_closed_period(company.pss_billing_frequency, today)
+            for company in companies
+        }
+        had = {
+            (run.company_id, run.date_from, run.date_to)
+            for run in self.search(
                 [
-                    ("company_id", "=", company.id),
-                    ("date_from", "=", date_from),
-                    ("date_to", "=", date_to),
+                    ("company_id", "in", companies.ids),
                     ("state", "in", ("running", "done")),
+                    ("date_from", "in", [p[0] for p in periods.values()]),
                 ]
-            ):
+            )
+            if run.state == "running" or not run._pss_is_empty()
+        }
+        made = self.browse()
+        for company, (date_from, date_to) in periods.items():
+            if (company, date_from, date_to) in had:
                 continue
             run = self.create(
                 {
@@ -677,10 +689,29 @@ class PssBillingRun(models.Model):
                 run.action_run()
             except UserError as exc:
                 run.write({"state": "failed", "error": str(exc)})
-            made |= run
+            if run.state == "done" and run._pss_is_empty():
+                # Nothing to bill yet: no run to show, the period stays open
+                # for the next night.
+                idle = run.sudo()
+                pss_run = idle.pss_run_id
+                idle.unlink()
+                pss_run.unlink()
+            else:
+                made |= run
             if (
                 self.env.context.get("pss_commit", True)
                 and not self.env.registry.in_test_mode()
             ):
                 self.env.cr.commit()  # pylint: disable=invalid-commit
         return made
+
+    def _pss_is_empty(self):
+        """Done and nothing billed, skipped or failed: the period had no
+        approved work yet when it ran."""
+        self.ensure_one()
+        return not (
+            self.invoiced_count
+            or self.skipped_count
+            or self.failed_count
+            or self.invoice_ids
+        )

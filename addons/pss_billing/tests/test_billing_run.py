@@ -114,6 +114,40 @@ class TestTimeAndMaterials(BillingCase):
             )
         )
 
+    def test_cron_bills_a_period_whose_first_run_came_before_its_time(self):
+        """The demo's first night: the scheduled run of April was made
+        before April's time arrived. It must not stop the next night's run
+        from billing April; a night with nothing to bill leaves no run, and
+        a company that is no pss entity gets none."""
+        Run = self.env["pss.billing.run"]
+        # A done, empty run of April (made before the time was approved).
+        early = Run.create(
+            {
+                "company_id": self.company_de.id,
+                "date_from": APRIL[0],
+                "date_to": APRIL[1],
+            }
+        )
+        early.write({"state": "done", "engagement_count": 0})
+        self.assertTrue(early._pss_is_empty())
+        plain = self.env["res.company"].create({"name": unique("No pss company")})
+        before = Run.search([])
+
+        made = Run._cron_billing_runs(today=date(2026, 5, 3))
+        de_run = made.filtered(lambda r: r.company_id == self.company_de)
+        self.assertEqual(len(de_run), 1, "April is billed despite the empty run")
+        self.assertEqual((de_run.date_from, de_run.date_to), APRIL)
+        self.assertEqual(de_run.invoice_ids.invoice_line_ids.quantity, 8.0)
+        self.assertEqual(self.psa_time.timesheet_invoice_id, de_run.invoice_ids)
+        new_runs = Run.search([]) - before
+        self.assertEqual(new_runs, made, "idle runs of other entities leave nothing")
+        self.assertTrue(all(not run._pss_is_empty() for run in new_runs))
+        self.assertNotIn(plain, new_runs.company_id)
+
+        # The next night April has had its run: nothing new.
+        self.assertFalse(Run._cron_billing_runs(today=date(2026, 5, 4)))
+        self.assertEqual(Run.search([]) - before, made)
+
     def test_unapproved_time_only_is_skipped_with_reason(self):
         other = self.order_of(self.tm_engagement(self.company_de))
         self.env[LINE].create(
