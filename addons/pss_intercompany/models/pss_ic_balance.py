@@ -48,7 +48,7 @@ class PssIcBalance(models.Model):
         readonly=True,
         help="Why the mismatch was accepted: given with Resolve with reason.",
     )
-    resolved_by_id = fields.Many2one("res.users", string="Resolved By", readonly=True)
+    resolved_by_id = fields.Many2one("res.users", readonly=True)
     resolved_at = fields.Datetime(readonly=True)
 
     # ------------------------------------------------------------------

@@ -59,7 +59,7 @@ class PssClose(models.Model):
     period_lock_date = fields.Date(
         related="company_id.period_lock_date", string="Lock Date Now"
     )
-    locked_by_id = fields.Many2one("res.users", string="Locked By", readonly=True)
+    locked_by_id = fields.Many2one("res.users", readonly=True)
     locked_at = fields.Datetime(readonly=True)
     state = fields.Selection(
         [("open", "Open"), ("ready", "Ready to lock"), ("locked", "Locked")],

@@ -471,6 +471,12 @@ class TestReconcile(ReconcileCase):
         self.assertIn(self.biller, todo.user_id)
         self.assertNotIn(self.biller_us, todo.user_id)
         self.assertIn("failed or stuck messages", todo[0].summary)
+        # The card and the to-do say which threshold: the value and the limit.
+        card = self.env["pss.recon.dashboard"].browse(self.company_de.id)
+        limit = self.company_de.pss_recon_max_messages
+        self.assertTrue(card.alert)
+        self.assertIn(f"(threshold {limit})", card.alert_reason)
+        self.assertIn(f"(threshold {limit})", todo[0].summary)
         # A second night does not pile up to-dos on the same run.
         self.env["pss.recon.dashboard"]._pss_alert(self.company_de)
         self.assertEqual(len(run_de.activity_ids), len(todo))
