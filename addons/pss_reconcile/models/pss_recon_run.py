@@ -275,7 +275,7 @@ class PssReconRun(models.Model):
                 )
             )
         started = time.monotonic()
-        progress = self.env["pss.run"]._start("reconcile")
+        progress = self.env["pss.run"]._start("reconcile", companies=self.company_id)
         self.sudo().write(
             {
                 "state": "running",
