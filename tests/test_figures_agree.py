@@ -272,10 +272,14 @@ class TestFiguresAgree(ReconcileMixin, ReportingCase):
             inside = [f.get("name") for f in button.iter("field")]
             scope = inside or [f.get("name") for f in button.getparent().iter("field")]
             scopes.append(
-                (button.get("name"), [f for f in scope if f not in NOT_FIGURES])
+                (
+                    button.get("name"),
+                    safe_eval(button.get("context") or "{}"),
+                    [f for f in scope if f not in NOT_FIGURES],
+                )
             )
         self.assertTrue(scopes)
-        covered = {figure for _method, figures in scopes for figure in figures}
+        covered = {figure for _method, _ctx, figures in scopes for figure in figures}
         # Every figure shown has a button that opens its records.
         self.assertEqual(shown - covered, set(), "figures without a button")
         may = MONTHS[1]
@@ -283,8 +287,10 @@ class TestFiguresAgree(ReconcileMixin, ReportingCase):
             env = self.env_of(user, companies)
             board = env["pss.report.dashboard"].create({"month": may})
             self.assertEqual(board.currency_id, self.eur)
-            for method, figures in scopes:
-                action = getattr(board, method)()
+            for method, context, figures in scopes:
+                if not figures:
+                    continue  # navigation (previous / next month)
+                action = getattr(board.with_context(**context), method)()
                 records = opened(env, action)
                 Model = records.browse()
                 for figure in figures:
