@@ -5,22 +5,6 @@ from odoo.exceptions import AccessError, UserError
 
 from ..schemas.invoice import InvoiceStatus
 
-
-def lock_date_of(company):
-    """Last locked day for invoices of ``company`` (None: nothing locked)."""
-    company = company.sudo()
-    dates = [
-        d
-        for d in (
-            company.period_lock_date,
-            company.fiscalyear_lock_date,
-            company.tax_lock_date,
-        )
-        if d
-    ]
-    return max(dates) if dates else None
-
-
 # Who approved a billing run's draft: written by the billing run and the
 # Approve action (as superuser, after their own checks), never by hand.
 APPROVAL_FIELDS = frozenset(
@@ -58,7 +42,8 @@ class AccountMove(models.Model):
     def _pss_lock_problem(self):
         """Why this draft cannot be posted on its date (None: it can)."""
         self.ensure_one()
-        lock = lock_date_of(self.company_id)
+        # The rule Odoo's _post applies to this move (its taxes included).
+        lock = self.company_id._pss_locked_until(self._affect_tax_report())
         day = self.invoice_date or self.date
         if lock and day and day <= lock:
             return _(

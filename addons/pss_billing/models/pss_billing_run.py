@@ -9,7 +9,6 @@ from odoo.exceptions import UserError
 from odoo.tools import float_compare, float_is_zero
 
 from ..lib.periods import last_closed_period, prorate
-from .account_move import lock_date_of
 
 _logger = logging.getLogger(__name__)
 
@@ -362,7 +361,9 @@ class PssBillingRun(models.Model):
         unapproved = self._pss_unapproved_hours(orders)
 
         invoice_date = date_to
-        lock = lock_date_of(company)
+        # The invoices' lock: with the tax lock date when any of them has
+        # taxes (one invoice date for the run).
+        lock = company._pss_locked_until(has_tax=bool(orders.order_line.tax_id))
         locked = False
         if lock and date_to <= lock:
             if company.pss_period_lock_behaviour == "next_open_date":

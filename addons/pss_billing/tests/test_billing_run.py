@@ -215,6 +215,33 @@ class TestTimeAndMaterials(BillingCase):
         line = run.line_ids.filtered(lambda ln: ln.order_id == self.order_of(other))
         self.assertEqual((line.state, line.reason), ("skipped", "missing_price"))
 
+    def test_tax_lock_date_alone_holds_invoices_with_taxes(self):
+        # Odoo's rule for moves: the tax lock date holds an invoice with
+        # taxes (the engagement's lines carry 19%), as a period lock would.
+        self.company_de.sudo().tax_lock_date = date(2026, 4, 30)
+        self.company_de.pss_period_lock_behaviour = "park"
+        run = self.run_billing(APRIL)
+        self.assertFalse(run.invoice_ids)
+        self.assertEqual(run.line_ids.reason, "locked_period")
+        self.company_de.pss_period_lock_behaviour = "next_open_date"
+        run = self.run_billing(APRIL)
+        self.assertEqual(run.invoice_ids.invoice_date, date(2026, 5, 1))
+        self.assertTrue(run.invoice_ids.invoice_line_ids.tax_ids)
+
+    def test_tax_lock_date_at_approval_follows_the_draft_taxes(self):
+        self.company_de.pss_approval_required = True
+        run = self.run_billing(APRIL)
+        invoice = run.invoice_ids
+        self.assertEqual(invoice.pss_approval_state, "to_approve")
+        self.company_de.sudo().tax_lock_date = date(2026, 4, 30)
+        with self.assertRaisesRegex(UserError, "locked period"):
+            invoice.with_user(self.biller).action_pss_approve()
+        self.assertEqual(invoice.state, "draft", "never re-dated silently")
+        # Without taxes the draft is outside the tax lock: posted on its date.
+        invoice.invoice_line_ids.tax_ids = False
+        invoice.with_user(self.biller).action_pss_approve()
+        self.assertEqual((invoice.state, invoice.date), ("posted", date(2026, 4, 30)))
+
     def test_company_isolation(self):
         eng_us = self.tm_engagement(self.company_us, rate="100.00")
         res_us = self.add_resource(self.company_us)

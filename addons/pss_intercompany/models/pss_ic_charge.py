@@ -1,5 +1,5 @@
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import timedelta
 
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError
@@ -7,17 +7,6 @@ from odoo.exceptions import UserError
 from ..lib.pricing import quantize, to_decimal
 
 MOVE = "account.move"
-
-
-def lock_date_of(company):
-    """Last day of ``company`` closed to a new document (None: nothing)."""
-    company = company.sudo()
-    lock = max(
-        company.period_lock_date or date.min,
-        company.fiscalyear_lock_date or date.min,
-        company.tax_lock_date or date.min,
-    )
-    return lock if lock > date.min else None
 
 
 class PssIcCharge(models.Model):
@@ -91,8 +80,19 @@ class PssIcCharge(models.Model):
         """``on_date``, unless locked in one of the two companies: then the
         first open day if both companies move such documents, else an error
         (nothing is created)."""
-        companies = agreement.provider_company_id | agreement.consumer_company_id
-        locks = {c: lock_date_of(c) for c in companies}
+        provider = agreement.provider_company_id
+        consumer = agreement.consumer_company_id
+        # The suite's lock rule for each company's document, with its taxes:
+        # the invoice's sale taxes in the provider, the bill's purchase
+        # taxes in the consumer.
+        locks = {
+            provider: provider._pss_locked_until(
+                bool(self._document_taxes(agreement, provider, consumer.partner_id))
+            ),
+            consumer: consumer._pss_locked_until(
+                bool(self._document_taxes(agreement, consumer, provider.partner_id))
+            ),
+        }
         locked = [c for c, lock in locks.items() if lock and on_date <= lock]
         if not locked:
             return on_date
@@ -148,21 +148,34 @@ class PssIcCharge(models.Model):
         in_.pss_ic_counterpart_id = out
         return out, in_
 
+    @api.model
+    def _document_fiscal_position(self, company, partner):
+        return (
+            self.env["account.fiscal.position"]
+            .with_company(company)
+            ._get_fiscal_position(partner)
+        )
+
+    @api.model
+    def _document_taxes(self, agreement, company, partner):
+        """The taxes of the agreement's product on ``company``'s document for
+        ``partner``: sale taxes on the provider's invoice, purchase taxes on
+        the consumer's bill, through the partner's fiscal position."""
+        product = agreement.product_id.with_company(company)
+        sale = company == agreement.provider_company_id
+        fiscal_position = self._document_fiscal_position(company, partner)
+        taxes = (product.taxes_id if sale else product.supplier_taxes_id).filtered(
+            lambda tax: tax.company_id == company
+        )
+        return fiscal_position.map_tax(taxes)
+
     def _make_move(self, company, partner, journal, move_type, lines, ref=None):
         # with_company puts the company first in allowed_company_ids: the
         # defaults (accounts, payment terms) are read in that company.
         Move = self.env[MOVE].with_company(company)
         product = self.agreement_id.product_id.with_company(company)
-        fiscal_position = (
-            self.env["account.fiscal.position"]
-            .with_company(company)
-            ._get_fiscal_position(partner)
-        )
-        sale = move_type.startswith("out_")
-        taxes = (product.taxes_id if sale else product.supplier_taxes_id).filtered(
-            lambda tax: tax.company_id == company
-        )
-        taxes = fiscal_position.map_tax(taxes)
+        fiscal_position = self._document_fiscal_position(company, partner)
+        taxes = self._document_taxes(self.agreement_id, company, partner)
         currency = self.currency_id
         line_vals = []
         for employee, amount, hours in self._group_lines(lines):

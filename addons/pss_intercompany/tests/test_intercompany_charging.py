@@ -265,6 +265,32 @@ class TestIntercompanyCharging(IntercompanyCase):
         self.assertEqual(str(run.charge_ids.bill_id.date), "2026-05-01")
         self.assertEqual(str(run.charge_ids.invoice_id.date), "2026-05-01")
 
+    def test_tax_lock_date_counts_where_the_document_has_taxes(self):
+        self.time(self.anna, self.project_us, 7.5)
+        # The consumer's bill has no purchase tax in US: its tax lock date
+        # leaves the documents on the period end.
+        self.us.tax_lock_date = "2026-04-30"
+        run = self.charge(agreement_id=self.de_to_us.id)
+        self.assertEqual(run.state, "done", run.error)
+        charge = run.charge_ids
+        self.assertFalse(charge.bill_id.invoice_line_ids.tax_ids)
+        self.assertEqual(str(charge.bill_id.date), "2026-04-30")
+        self.assertEqual(str(charge.invoice_id.date), "2026-04-30")
+
+    def test_tax_lock_date_of_the_provider_holds_its_taxed_invoice(self):
+        self.time(self.anna, self.project_us, 7.5)
+        self.de.tax_lock_date = "2026-04-30"
+        run = self.charge(agreement_id=self.de_to_us.id)
+        self.assertEqual(run.state, "failed")
+        self.assertIn("locked", run.error)
+        self.assertFalse(self.env["pss.ic.charge"].search([]))
+        self.assertFalse(self.moves(self.de) | self.moves(self.us))
+        self.de.pss_period_lock_behaviour = "next_open_date"
+        run = self.charge(agreement_id=self.de_to_us.id)
+        self.assertEqual(run.state, "done", run.error)
+        self.assertTrue(run.charge_ids.invoice_id.invoice_line_ids.tax_ids)
+        self.assertEqual(str(run.charge_ids.invoice_id.date), "2026-05-01")
+
     def test_overlapping_agreement_is_refused(self):
         with self.assertRaisesRegex(Exception, "already has an agreement"):
             self.agreement(self.de, self.us, self.eur, date_from="2026-06-01")

@@ -1,11 +1,10 @@
 from datetime import timedelta
 
-from odoo import _, models
+from odoo import _, api, models
 
 from odoo.addons.pss_core.lib.errors import PssDataError
 
 from ..schemas.expense import ExpenseApproved
-from .pss_handler_timesheet_approved import lock_date_of
 
 EMPLOYEE = "hr.employee"
 PROJECT = "project.project"
@@ -59,7 +58,9 @@ class PssHandlerExpenseApproved(models.AbstractModel):
         currencies = self._pss_currencies({d.currency for _m, d in items})
         employees = self.env[EMPLOYEE].browse(set(employee_ids.values()))
         projects = self.env[PROJECT].browse(set(project_ids.values()))
-        lock = lock_date_of(company)
+        # Per category: its product's taxes decide whether the tax lock
+        # date holds the expense's move too.
+        locks = self._pss_locks(company, products)
         vals_list, refs = [], []
         for message, data in items:
             if data.external_id in done:
@@ -113,6 +114,7 @@ class PssHandlerExpenseApproved(models.AbstractModel):
                     any_system=True,
                 )
                 continue
+            lock = locks[data.category]
             on_date = self._pss_open_date(batch, message, data, company, lock)
             if on_date is None:
                 continue
@@ -155,7 +157,9 @@ class PssHandlerExpenseApproved(models.AbstractModel):
             refs.append((message, data))
         if not vals_list:
             return
-        moved = {m.id for m, d in refs if lock and d.date <= lock}
+        moved = {
+            m.id for m, d in refs if locks[d.category] and d.date <= locks[d.category]
+        }
         expenses = self.env[EXPENSE].create(vals_list)
         for expense, vals in zip(expenses, vals_list, strict=True):
             # Not billable: no re-invoicing even if the product allows it.
@@ -218,6 +222,36 @@ class PssHandlerExpenseApproved(models.AbstractModel):
                 }
             )
         self.env["pss.binding"]._bind_many(system, EXPENSE, bind_items)
+
+    @api.model
+    def _pss_locks(self, company, products):
+        """{category: last locked day of its expenses in ``company``}: the
+        suite's lock rule (``res.company._pss_locked_until``) for a move
+        with the category product's purchase taxes, as hr_expense books it."""
+        taxed = {
+            category: bool(
+                self.env["product.product"]
+                .sudo()
+                .browse(product_id)
+                .supplier_taxes_id.filtered(
+                    lambda tax: tax.company_id in company.sudo().parent_ids
+                )
+            )
+            for category, product_id in products.items()
+        }
+        by_tax = {tax: company._pss_locked_until(tax) for tax in (False, True)}
+        return {category: by_tax[has_tax] for category, has_tax in taxed.items()}
+
+    @api.model
+    def _pss_locked_until(self, system, company, category):
+        """The last locked day of an expense of ``category`` in ``company``
+        (an unmapped category counts as taxed: the stricter lock)."""
+        products = self.env["pss.value.map"]._map(
+            system, "expense_category", {category}, company=company
+        )
+        if category not in products:
+            return company._pss_locked_until(has_tax=True)
+        return self._pss_locks(company, products)[category]
 
     def _pss_open_date(self, batch, message, data, company, lock):
         """The date to book the expense on under the company's locked-period

@@ -1,5 +1,5 @@
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import timedelta
 
 from odoo import _, api, models
 
@@ -18,15 +18,6 @@ WRITE_CONTEXT = {
     "mail_auto_subscribe_no_notify": True,
     "tracking_disable": True,
 }
-
-
-def lock_date_of(company):
-    """Last locked day of ``company`` for a non-adviser (None: nothing locked)."""
-    company = company.sudo()
-    lock = max(
-        company.period_lock_date or date.min, company.fiscalyear_lock_date or date.min
-    )
-    return lock if lock > date.min else None
 
 
 class PssHandlerTimesheetApproved(models.AbstractModel):
@@ -121,8 +112,10 @@ class PssHandlerTimesheetApproved(models.AbstractModel):
         # gone for the sender: a re-approval creates a new one.
         existing_by_id = {t.id: t for t in existing if not t.pss_reversal_id}
         tasks = self._pss_tasks(projects, {line.task for line in lines if line.task})
+        # Time is no move and carries no tax: the tax lock date leaves it.
         locks = {
-            c.id: lock_date_of(c) for c in projects.company_id | existing.company_id
+            c.id: c._pss_locked_until()
+            for c in projects.company_id | existing.company_id
         }
         ctx = {
             "employees": {e.id: e for e in employees},
@@ -615,7 +608,7 @@ class PssHandlerTimesheetApproved(models.AbstractModel):
             return self.env[LINE]
         vals_list = []
         for timesheet in timesheets:
-            lock = lock_date_of(timesheet.company_id)
+            lock = timesheet.company_id._pss_locked_until()
             vals_list.append(
                 {
                     "name": _("Reversal of %s", timesheet.name),

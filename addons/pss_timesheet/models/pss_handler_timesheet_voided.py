@@ -3,7 +3,7 @@ from collections import defaultdict
 from odoo import _, api, models
 
 from ..schemas.timesheet import TimesheetVoided
-from .pss_handler_timesheet_approved import WRITE_CONTEXT, lock_date_of
+from .pss_handler_timesheet_approved import WRITE_CONTEXT
 
 LINE = "account.analytic.line"
 # Approvals not applied yet: a void withdraws the versions they carry too.
@@ -92,7 +92,7 @@ class PssHandlerTimesheetVoided(models.AbstractModel):
             .exists()
         )
         by_id = {t.id: t for t in timesheets if not t.pss_reversal_id}
-        locks = {c.id: lock_date_of(c) for c in timesheets.company_id}
+        locks = {c.id: c._pss_locked_until() for c in timesheets.company_id}
         to_delete = self.env[LINE]
         to_reverse = []
         exceptions = []

@@ -3,8 +3,6 @@ from datetime import date, timedelta
 from odoo import _, fields, models
 from odoo.exceptions import UserError
 
-from .pss_handler_timesheet_approved import lock_date_of
-
 
 class PssMessage(models.Model):
     """Finance actions on timesheet lines held for a locked period."""
@@ -35,12 +33,23 @@ class PssMessage(models.Model):
                 )
             )
 
+    def _pss_locked_until(self):
+        """The lock that holds this message's lines: time carries no tax; an
+        expense is booked with its category's taxes (the expense handler's
+        rule)."""
+        self.ensure_one()
+        if self.event_type == "expense.approved":
+            return self.env["pss.handler.expense.approved"]._pss_locked_until(
+                self.sudo().system_id, self.company_id, self.sudo().payload["category"]
+            )
+        return self.company_id._pss_locked_until()
+
     def action_pss_move_to_open_date(self):
         """Move the held lines to the first open date of the company and
         apply them; the original payload is kept and the move is logged."""
         self._pss_check_locked_finance()
         for message in self:
-            lock = lock_date_of(message.company_id) or date.min
+            lock = message._pss_locked_until() or date.min
             first_open = lock + timedelta(days=1)
             # sudo: the raw payload is for pss Managers; finance moves the
             # dates of these held lines only (checked above).

@@ -303,6 +303,31 @@ class TestApprovedTime(TimesheetCase):
             self.timesheets([locked["external_id"]]).date, date(2026, 5, 1)
         )
 
+    def test_tax_lock_date_alone_leaves_time_and_voids_on_their_dates(self):
+        # Time is no move and carries no tax: only the tax lock date is set
+        # (Odoo's rule for moves without taxes ignores it).
+        self.company_de.sudo().tax_lock_date = date(2026, 4, 30)
+        ext = unique("L-")
+        message = self.approve([self.line(ext, self.res, self.eng, date="2026-04-10")])
+        self.assertDone(message)
+        timesheet = self.timesheets([ext])
+        self.assertEqual(timesheet.date, date(2026, 4, 10))
+        void = self.post(
+            self.psa, "timesheet.voided", {"lines": [ext]}, self.company_de
+        )
+        self.process()
+        self.assertDone(void)
+        self.assertFalse(timesheet.exists(), "removed, not reversed")
+        self.assertFalse(
+            self.env["account.analytic.line"].search([("pss_external_id", "=", ext)]),
+        )
+        # The period lock still holds time (and reverses a void).
+        self.company_de.sudo().period_lock_date = date(2026, 4, 30)
+        held = self.approve(
+            [self.line(unique("L-"), self.res, self.eng, date="2026-04-11")]
+        )
+        self.assertEqual((held.state, held.error_category), ("parked", "hold"))
+
 
 @tagged("post_install", "-at_install")
 class TestExpenses(TimesheetCase):
@@ -396,6 +421,46 @@ class TestExpenses(TimesheetCase):
         self.process()
         self.assertEqual(message.state, "dead")
         self.assertIn("expense_category", str(message.error_details))
+
+    def test_tax_lock_date_holds_an_expense_with_taxes_only(self):
+        # The expense's move carries its category's purchase taxes: the tax
+        # lock date holds it (Odoo would move its date silently); an expense
+        # without taxes is booked on its date.
+        self.company_de.sudo().tax_lock_date = date(2026, 4, 30)
+        untaxed = self.expense(category="meal", billable=False)
+        message = self.post(self.psa, "expense.approved", untaxed, self.company_de)
+        self.process()
+        self.assertDone(message)
+        self.assertEqual(
+            self.bound(self.psa, "hr.expense", untaxed["external_id"]).date,
+            date(2026, 4, 15),
+        )
+        input_tax = self.env["account.tax"].create(
+            {
+                "name": "19% Vorsteuer",
+                "amount": 19.0,
+                "amount_type": "percent",
+                "type_tax_use": "purchase",
+                "company_id": self.company_de.id,
+            }
+        )
+        self.product_travel.supplier_taxes_id = input_tax
+        taxed = self.expense(billable=False)
+        held = self.post(self.psa, "expense.approved", taxed, self.company_de)
+        self.process()
+        self.assertEqual((held.state, held.error_category), ("parked", "hold"))
+        self.assertIn("2026-04-30", held.park_reason)
+        self.assertFalse(
+            self.env["hr.expense"].search(
+                [("pss_external_id", "=", taxed["external_id"])]
+            )
+        )
+        held.with_user(self.finance).action_pss_move_to_open_date()
+        self.process()
+        self.assertDone(held)
+        expense = self.bound(self.psa, "hr.expense", taxed["external_id"])
+        self.assertEqual(expense.date, date(2026, 5, 1))
+        self.assertEqual(expense.tax_ids, input_tax)
 
 
 @tagged("post_install", "-at_install")
