@@ -4,7 +4,8 @@
 # database of its own (no demo data), then the count of tests Odoo ran beside
 # pytest's count for the same addon's tests.
 #
-#   setup/oca_runner.sh [addon...]      (default: every addon of .odoo-ci.yml)
+#   setup/oca_runner.sh [addon...]      (default: every addon and test addon
+#                                        of .odoo-ci.yml)
 #
 # Databases: ${PSS_OCA_DB:-<test db>_oca}_<addon>, dropped first and after a
 # green run. Logs: .pss/oca/<addon>.log. --test-tags /<addon> keeps Odoo's
@@ -22,13 +23,16 @@ HTTP_PORT="${PSS_OCA_HTTP_PORT:-$(sed -n 's/^http_port = //p' "$CONF")}"
 if [[ $# -gt 0 ]]; then
     addons=("$@")
 else
-    read -r -a addons <<<"$(cfg addons --sep " ")"
+    read -r -a addons <<<"$(cfg addons --sep " ") $(cfg test_addons --sep " ")"
 fi
 mkdir -p "$ROOT/.pss/oca"
 summary=()
 status=0
 for addon in "${addons[@]}"; do
     db="${PREFIX}_${addon}"
+    # A test addon (the queue engine's pss_queue_test) lives in tests/addons.
+    dir="addons/$addon"
+    [[ -d "$dir" ]] || dir="tests/addons/$addon"
     log="$ROOT/.pss/oca/$addon.log"
     echo "oca_runner.sh: $addon on fresh database $db (log: ${log#"$ROOT"/})"
     psql_env dropdb --if-exists "$db"
@@ -46,7 +50,7 @@ for addon in "${addons[@]}"; do
     ran="${ran:-0}"
     # pytest-odoo's count of the same files, on the database just tested.
     collected=$("$PYTHON" -m pytest -p no:cacheprovider --collect-only -q \
-        --odoo-config="$CONF" --odoo-database="$db" "addons/$addon/tests" 2>/dev/null |
+        --odoo-config="$CONF" --odoo-database="$db" "$dir/tests" 2>/dev/null |
         sed -n 's/^\([0-9]*\) tests\{0,1\} collected.*/\1/p' | tail -1)
     collected="${collected:-0}"
     verdict=ok

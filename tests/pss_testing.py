@@ -7,8 +7,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from odoo import SUPERUSER_ID, api
 
-from odoo.addons.pss_core.tests import common
 from odoo.addons.pss_core.tests.common import make_user, unique
+from odoo.addons.pss_queue_test.tests.common import make_company, make_system
 
 __all__ = [
     "RecordingServer",
@@ -43,23 +43,6 @@ def main_entity(env):
     if not company.pss_entity_code:
         company.pss_entity_code = unique("MAIN")
     return company
-
-
-def make_company(env, name, code, currency="EUR", country="DE"):
-    return common.make_company(env, name, code, currency, country)
-
-
-def make_system(env, code, user, companies, **values):
-    """A CRM system with a short retry policy the engine tests count on."""
-    values = {
-        "kind": "crm",
-        "retry_base": 10,
-        "retry_cap": 100,
-        "max_attempts": 3,
-        "internal_max_attempts": 2,
-        **values,
-    }
-    return common.make_system(env, code, user, companies, **values)
 
 
 class RecordingServer:

@@ -18,16 +18,19 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 @tagged("post_install", "-at_install")
 class TestOdooRunnerFindsEveryTest(BaseCase):
     def test_every_test_module_and_class_is_loaded_by_odoos_runner(self):
-        addons = sorted(
-            p.parent.parent.name for p in ROOT.glob("addons/*/tests/__init__.py")
-        )
-        self.assertIn("pss_core", addons)
-        for addon in addons:
+        # The suite's addons and the queue engine's test addon.
+        dirs = {
+            p.parent.parent.name: p.parent
+            for p in [
+                *ROOT.glob("addons/*/tests/__init__.py"),
+                *ROOT.glob("tests/addons/*/tests/__init__.py"),
+            ]
+        }
+        self.assertIn("pss_core", dirs)
+        self.assertIn("pss_queue_test", dirs)
+        for addon, tests_dir in sorted(dirs.items()):
             with self.subTest(addon=addon):
-                files = {
-                    p.stem
-                    for p in (ROOT / "addons" / addon / "tests").glob("test_*.py")
-                }
+                files = {p.stem for p in tests_dir.glob("test_*.py")}
                 modules = get_test_modules(addon)
                 self.assertEqual(
                     {m.__name__.rsplit(".", 1)[1] for m in modules},

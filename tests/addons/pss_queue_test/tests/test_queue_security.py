@@ -3,7 +3,7 @@
 from odoo.exceptions import AccessError
 from odoo.tests import TransactionCase, tagged
 
-from pss_testing import make_company, make_system, make_user, unique
+from .common import make_company, make_system, make_user, unique
 
 
 @tagged("post_install", "-at_install")

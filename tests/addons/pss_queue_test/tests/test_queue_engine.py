@@ -7,7 +7,7 @@ from odoo import fields
 from odoo.exceptions import ValidationError
 from odoo.tests import TransactionCase, tagged
 
-from pss_testing import make_company, make_system, make_user, unique
+from .common import make_company, make_system, make_user, unique
 
 
 @tagged("post_install", "-at_install")

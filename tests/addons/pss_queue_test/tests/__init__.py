@@ -1,0 +1,1 @@
+from . import test_queue_engine, test_queue_runs, test_queue_security
