@@ -3,7 +3,7 @@
 # every tracked file: ruff check and ruff format, pylint-odoo with OCA's
 # mandatory checks (setup/pylintrc), oca-checks-odoo-module and oca-checks-po,
 # prettier with its XML plugin, eslint, whool init, and pre-commit-hooks'
-# checks.
+# checks; and setup/check_size.py (modules <= 500 lines, functions <= 60).
 # Hooks that can fix what they find do so and fail: review the changes
 # (git diff) and commit them. The first run builds the hooks' environments
 # (PyPI, and the npm registry for prettier and eslint) into ~/.cache/pre-commit.
@@ -23,5 +23,7 @@ if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
         exit 1
     fi
 fi
+# Module and function size limits (issue 20), with the allowance of older code.
+"$PYTHON" setup/check_size.py
 "$PYTHON" -m pre_commit run --all-files --show-diff-on-failure
 echo "lint.sh: clean"

@@ -1,5 +1,6 @@
 from odoo import api, models
 
+from ..lib import plan as steps
 from ..lib.errors import PssDataError
 
 
@@ -15,12 +16,15 @@ class PssHandler(models.AbstractModel):
             _pss_event_type = "timesheet.approved"
             _pss_schema = TimesheetApproved          # pydantic model of "data"
 
-            def _pss_process(self, batch):
-                ...
+            def _pss_lookups(self, batch):   # batched reads -> facts
+            def _pss_plan(self, batch, facts):  # no writes -> steps
+            def _pss_write(self, batch, plan):  # writes, binds, reports
 
     The queue hands all claimed messages of one type, system and company to
     ``_pss_process`` in one call (see :class:`PssBatch`), in the company of
-    the messages and as the system's technical user.
+    the messages and as the system's technical user. ``_pss_process`` runs
+    the three steps (see :mod:`..lib.plan`); a handler that fits nothing else
+    may still override ``_pss_process`` itself, saying why.
     """
 
     _name = "pss.handler"
@@ -120,10 +124,54 @@ class PssHandler(models.AbstractModel):
         found = self.env["res.currency"].search([("name", "in", list(codes))])
         return {currency.name: currency for currency in found}
 
+    # {reason code: _lt(text)} of the handler's plan steps (see _pss_text).
+    _pss_texts = {}
+
     def _pss_process(self, batch):
-        raise NotImplementedError(
-            f"handler {self._name} does not implement _pss_process"
-        )
+        """Lookups, plan, writes: the template every handler follows."""
+        facts = self._pss_lookups(batch)
+        plan = self._pss_plan(batch, facts)
+        self._pss_write(batch, plan)
+
+    def _pss_lookups(self, batch):
+        raise NotImplementedError(f"handler {self._name} has no _pss_lookups")
+
+    def _pss_plan(self, batch, facts):
+        raise NotImplementedError(f"handler {self._name} has no _pss_plan")
+
+    def _pss_write(self, batch, plan):
+        raise NotImplementedError(f"handler {self._name} has no _pss_write")
+
+    def _pss_text(self, code, args=None):
+        """The translated text of a reason code of ``_pss_texts``."""
+        text = str(self._pss_texts[code])
+        return text % args if args else text
+
+    def _pss_report(self, batch, message, step):
+        """Report a step that writes nothing on the batch: park, hold,
+        reject (dead, with a detail per field), conflict."""
+        text = self._pss_text(step.reason, step.args)
+        if step.kind == steps.PARK:
+            model, external_id = step.waits_for
+            batch.park(message, text, model, external_id, any_system=step.any_system)
+        elif step.kind == steps.HOLD:
+            batch.hold(message, text)
+        elif step.kind == steps.CONFLICT:
+            batch.conflict(message, text)
+        elif step.kind == steps.REJECT:
+            batch.fail(
+                message,
+                PssDataError(
+                    text,
+                    details=[
+                        {"path": path, "message": self._pss_text(code, step.args)}
+                        for path, code in step.details
+                    ]
+                    or None,
+                ),
+            )
+        else:
+            raise ValueError(f"a {step.kind} step is written, not reported")
 
 
 def validation_details(exc, prefix=""):

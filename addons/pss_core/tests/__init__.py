@@ -5,6 +5,7 @@ from . import (
     test_lib_failures,
     test_lib_locks,
     test_lib_outcomes,
+    test_lib_plan,
     test_lib_schemas,
     test_lib_sender,
     test_lib_signature,

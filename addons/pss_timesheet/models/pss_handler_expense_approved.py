@@ -1,9 +1,9 @@
-from datetime import timedelta
-
 from odoo import _, api, models
+from odoo.tools.translate import _lt
 
-from odoo.addons.pss_core.lib.errors import PssDataError
+from odoo.addons.pss_core.lib.plan import CREATE
 
+from ..lib.expense_plan import ExpenseFacts, plan_expense
 from ..schemas.expense import ExpenseApproved
 
 EMPLOYEE = "hr.employee"
@@ -29,21 +29,57 @@ class PssHandlerExpenseApproved(models.AbstractModel):
     _pss_sequence_prefix = "expense"
     _pss_description = "Approved expense: expense report, re-invoiced when billable"
 
+    _pss_texts = {
+        "applied": _lt("Expense %(ext)s is already applied."),
+        "engagement_unknown": _lt("Engagement %(ext)s is not known yet."),
+        "resource_unknown": _lt("Resource %(ext)s is not known yet."),
+        "invalid": _lt("Expense %(ext)s cannot be applied."),
+        "category_unmapped": _lt(
+            "no value map of kind expense_category for %(category)r"
+        ),
+        "currency_unknown": _lt("unknown currency"),
+        "billable_without_engagement": _lt("a billable expense needs one"),
+        "locked": _lt(
+            "Expense %(ext)s is dated %(date)s, in a locked accounting period "
+            "(until %(lock)s)."
+        ),
+        "period_locked": _lt("period is locked"),
+        "locked_hold": _lt(
+            "Expense %(ext)s is dated %(date)s, in a locked accounting period "
+            "(until %(lock)s): finance can move it to the first open date or "
+            "reject it."
+        ),
+        "other_entity": _lt(
+            "Resource %(res)s belongs to %(company)s: send the expense for that entity."
+        ),
+        "moved": _lt(
+            "Dated %(date)s in a locked period: booked on the first open date %(open)s."
+        ),
+        "not_posted": _lt(
+            "Expense report approved, not posted: needs an expense journal, the "
+            "employee's work e-mail and the technical user's e-mail. Accounting "
+            "posts it (and re-invoices it)."
+        ),
+    }
+
     def _pss_process(self, batch):
         # Re-invoice lines added to a confirmed order are listed by the
         # message's record links, not posted one by one on the order.
-        self.with_context(
-            sale_no_log_for_new_lines=True,
-            mail_create_nosubscribe=True,
-            mail_auto_subscribe_no_notify=True,
-        )._pss_apply(batch)
+        super(
+            PssHandlerExpenseApproved,
+            self.with_context(
+                sale_no_log_for_new_lines=True,
+                mail_create_nosubscribe=True,
+                mail_auto_subscribe_no_notify=True,
+            ),
+        )._pss_process(batch)
 
-    def _pss_apply(self, batch):
-        system = batch.system
+    def _pss_lookups(self, batch):
+        """One query per kind: bindings, value maps, currencies, employees
+        and projects of the whole batch."""
+        system, company = batch.system, self.env.company
         items = list(batch)
-        company = self.env.company
         binding = self.env["pss.binding"]
-        done = binding._resolve(system, EXPENSE, [d.external_id for _m, d in items])
         employee_ids = binding._resolve_any(
             system, EMPLOYEE, {d.resource_external_id for _m, d in items}
         )
@@ -55,134 +91,114 @@ class PssHandlerExpenseApproved(models.AbstractModel):
         products = self.env["pss.value.map"]._map(
             system, "expense_category", {d.category for _m, d in items}, company=company
         )
-        currencies = self._pss_currencies({d.currency for _m, d in items})
         employees = self.env[EMPLOYEE].browse(set(employee_ids.values()))
         projects = self.env[PROJECT].browse(set(project_ids.values()))
-        # Per category: its product's taxes decide whether the tax lock
-        # date holds the expense's move too.
-        locks = self._pss_locks(company, products)
-        vals_list, refs = [], []
-        for message, data in items:
-            if data.external_id in done:
-                batch.conflict(
-                    message, _("Expense %s is already applied.", data.external_id)
+        employee_of = {e.id: e for e in employees}
+        project_of = {p.id: p for p in projects}
+        return ExpenseFacts(
+            company_id=company.id,
+            system_id=system.id,
+            lock_behaviour=company.sudo().pss_period_lock_behaviour,
+            applied=frozenset(
+                binding._resolve(system, EXPENSE, [d.external_id for _m, d in items])
+            ),
+            employees={
+                ext: (
+                    employee_id,
+                    employee_of[employee_id].company_id.id,
+                    employee_of[employee_id].company_id.name,
                 )
-                continue
-            problems = []
-            if data.category not in products:
-                problems.append(
-                    (
-                        "data.category",
-                        _(
-                            "no value map of kind expense_category for %r",
-                            data.category,
-                        ),
-                    )
+                for ext, employee_id in employee_ids.items()
+            },
+            projects={
+                ext: (
+                    project_id,
+                    project_of[project_id].analytic_account_id.id,
+                    project_of[project_id].sale_order_id.id,
                 )
-            if data.currency not in currencies:
-                problems.append(("data.currency", _("unknown currency")))
-            project = projects.browse(project_ids.get(data.engagement_external_id))
-            if data.billable and not data.engagement_external_id:
-                problems.append(
-                    ("data.engagement_external_id", _("a billable expense needs one"))
-                )
-            if data.engagement_external_id and not project:
-                batch.park(
-                    message,
-                    _("Engagement %s is not known yet.", data.engagement_external_id),
-                    PROJECT,
-                    data.engagement_external_id,
-                    any_system=True,
-                )
-                continue
-            if problems:
-                batch.fail(
-                    message,
-                    PssDataError(
-                        _("Expense %s cannot be applied.", data.external_id),
-                        details=[{"path": p, "message": m} for p, m in problems],
-                    ),
-                )
-                continue
-            employee_id = employee_ids.get(data.resource_external_id)
-            if not employee_id:
-                batch.park(
-                    message,
-                    _("Resource %s is not known yet.", data.resource_external_id),
-                    EMPLOYEE,
-                    data.resource_external_id,
-                    any_system=True,
-                )
-                continue
-            lock = locks[data.category]
-            on_date = self._pss_open_date(batch, message, data, company, lock)
-            if on_date is None:
-                continue
-            employee = employees.browse(employee_id)
-            if employee.company_id != company:
-                batch.fail(
-                    message,
-                    PssDataError(
-                        _(
-                            "Resource %(res)s belongs to %(company)s: send the "
-                            "expense for that entity.",
-                            res=data.resource_external_id,
-                            company=employee.company_id.name,
-                        )
-                    ),
-                )
-                continue
-            vals = {
-                "name": data.description or data.category,
-                "employee_id": employee.id,
-                "company_id": company.id,
-                "product_id": products[data.category],
-                "date": on_date,
-                "total_amount_currency": float(data.amount),
-                "currency_id": currencies[data.currency].id,
-                "quantity": 1,
-                "payment_mode": "own_account",
-                "pss_system_id": system.id,
-                "pss_external_id": data.external_id,
-                "pss_approved_by": data.approved_by or False,
-                "pss_receipt_url": data.receipt_url or False,
-            }
-            if project.analytic_account_id:
-                vals["analytic_distribution"] = {
-                    str(project.analytic_account_id.id): 100
-                }
-            if data.billable and project.sale_order_id:
-                vals["sale_order_id"] = project.sale_order_id.id
-            vals_list.append(vals)
-            refs.append((message, data))
-        if not vals_list:
+                for ext, project_id in project_ids.items()
+            },
+            products=products,
+            currencies={
+                code: currency.id
+                for code, currency in self._pss_currencies(
+                    {d.currency for _m, d in items}
+                ).items()
+            },
+            # Per category: its product's taxes decide whether the tax lock
+            # date holds the expense's move too.
+            locks=self._pss_locks(company, products),
+        )
+
+    def _pss_plan(self, batch, facts):
+        return [(message, plan_expense(data, facts)) for message, data in batch]
+
+    def _pss_write(self, batch, plan):
+        """Expenses and their approved reports in batches, posted when Odoo
+        can post them; the other steps reported on the batch."""
+        created = []
+        for message, step in plan:
+            if step.kind == CREATE:
+                created.append((message, step))
+            else:
+                self._pss_report(batch, message, step)
+        if not created:
             return
-        moved = {
-            m.id for m, d in refs if locks[d.category] and d.date <= locks[d.category]
-        }
-        expenses = self.env[EXPENSE].create(vals_list)
-        for expense, vals in zip(expenses, vals_list, strict=True):
+        expenses = self.env[EXPENSE].create([step.values for _m, step in created])
+        for expense, (_message, step) in zip(expenses, created, strict=True):
             # Not billable: no re-invoicing even if the product allows it.
-            if not vals.get("sale_order_id") and expense.sale_order_id:
+            if not step.values.get("sale_order_id") and expense.sale_order_id:
                 expense.sale_order_id = False
+        sheets = self._pss_sheets(batch.system, expenses)
+        postable = self._pss_post(sheets)
+        bind_items = []
+        for (message, step), expense, sheet in zip(
+            created, expenses, sheets, strict=True
+        ):
+            if step.note:
+                batch.note(message, self._pss_text(step.note, step.args))
+            if sheet not in postable:
+                batch.note(message, self._pss_text("not_posted"))
+            ext = expense.pss_external_id
+            batch.record(message, expense, "created", ext)
+            batch.record(message, sheet, "created", ext)
+            bind_items.append(
+                {
+                    "external_id": ext,
+                    "res_id": expense.id,
+                    "company_id": expense.company_id.id,
+                    "message_id": message.id,
+                }
+            )
+        self.env["pss.binding"]._bind_many(batch.system, EXPENSE, bind_items)
+
+    def _pss_sheets(self, system, expenses):
+        """One submitted and approved expense report per expense."""
         sheets = self.env["hr.expense.sheet"].create(
             [
                 {
                     "name": _(
-                        "%(system)s: %(ext)s", system=system.code, ext=d.external_id
+                        "%(system)s: %(ext)s",
+                        system=system.code,
+                        ext=expense.pss_external_id,
                     ),
                     "employee_id": expense.employee_id.id,
-                    "company_id": company.id,
+                    "company_id": expense.company_id.id,
                     "expense_line_ids": [(6, 0, expense.ids)],
                 }
-                for expense, (_m, d) in zip(expenses, refs, strict=True)
+                for expense in expenses
             ]
         )
         sheets._do_submit()
         sheets._do_approve()
-        # Odoo's chatter needs an author e-mail when posting (the technical
-        # user's); without it, or without a journal or the employee's work
-        # e-mail, the report stays approved for accounting to post.
+        return sheets
+
+    def _pss_post(self, sheets):
+        """Post the reports Odoo can post; return them.
+
+        Odoo's chatter needs an author e-mail when posting (the technical
+        user's); without it, or without a journal or the employee's work
+        e-mail, the report stays approved for accounting to post."""
         postable = sheets.filtered(
             lambda s: s.journal_id and s.employee_id.work_email and self.env.user.email
         )
@@ -190,38 +206,7 @@ class PssHandlerExpenseApproved(models.AbstractModel):
             # Posting books the expense and, for billable ones, adds the
             # re-invoice line to the engagement's sale order (sale_expense).
             postable.action_sheet_move_create()
-        bind_items = []
-        for (message, data), expense, sheet in zip(refs, expenses, sheets, strict=True):
-            if message.id in moved:
-                batch.note(
-                    message,
-                    _(
-                        "Dated %(date)s in a locked period: booked on the "
-                        "first open date %(open)s.",
-                        date=data.date,
-                        open=expense.date,
-                    ),
-                )
-            if sheet not in postable:
-                batch.note(
-                    message,
-                    _(
-                        "Expense report approved, not posted: needs an expense "
-                        "journal, the employee's work e-mail and the technical "
-                        "user's e-mail. Accounting posts it (and re-invoices it)."
-                    ),
-                )
-            batch.record(message, expense, "created", data.external_id)
-            batch.record(message, sheet, "created", data.external_id)
-            bind_items.append(
-                {
-                    "external_id": data.external_id,
-                    "res_id": expense.id,
-                    "company_id": company.id,
-                    "message_id": message.id,
-                }
-            )
-        self.env["pss.binding"]._bind_many(system, EXPENSE, bind_items)
+        return postable
 
     @api.model
     def _pss_locks(self, company, products):
@@ -252,40 +237,3 @@ class PssHandlerExpenseApproved(models.AbstractModel):
         if category not in products:
             return company._pss_locked_until(has_tax=True)
         return self._pss_locks(company, products)[category]
-
-    def _pss_open_date(self, batch, message, data, company, lock):
-        """The date to book the expense on under the company's locked-period
-        behaviour; None when it is held for finance or refused (reported on
-        the batch)."""
-        if not lock or data.date > lock:
-            return data.date
-        behaviour = company.sudo().pss_period_lock_behaviour
-        if behaviour == "next_open_date":
-            return lock + timedelta(days=1)
-        if behaviour == "reject":
-            batch.fail(
-                message,
-                PssDataError(
-                    _(
-                        "Expense %(ext)s is dated %(date)s, in a locked "
-                        "accounting period (until %(lock)s).",
-                        ext=data.external_id,
-                        date=data.date,
-                        lock=lock,
-                    ),
-                    details=[{"path": "data.date", "message": "period is locked"}],
-                ),
-            )
-            return None
-        batch.hold(
-            message,
-            _(
-                "Expense %(ext)s is dated %(date)s, in a locked accounting "
-                "period (until %(lock)s): finance can move it to the first "
-                "open date or reject it.",
-                ext=data.external_id,
-                date=data.date,
-                lock=lock,
-            ),
-        )
-        return None

@@ -1,5 +1,6 @@
 from . import (
     test_indexes,
+    test_lib_expense_plan,
     test_schemas,
     test_timesheet_integrity,
     test_timesheet_queue,
