@@ -21,6 +21,7 @@ from odoo.http import request
 from odoo.modules.module import get_manifest
 from odoo.tools import consteq, date_utils
 
+from odoo.addons.pss_core import telemetry
 from odoo.addons.pss_core.lib.signature import SignatureError, verify
 from odoo.addons.pss_core.schemas.common import MAX_INT, text_problem
 
@@ -341,6 +342,43 @@ class PssApiController(http.Controller):
     # POST events
     # ------------------------------------------------------------------
     def _pss_post_events(self, system_code):
+        """The "intake" step of the request's trace (W3C ``traceparent``
+        header; an invalid or missing one starts a new trace): an
+        OpenTelemetry span when that is on; its traceparent is stored on the
+        messages and echoed in the answer."""
+        header = request.httprequest.headers.get("traceparent")
+        with telemetry.span(
+            "pss.intake",
+            header,
+            {telemetry.ATTR_SYSTEM: str(system_code)[:64], "http.method": "POST"},
+            kind="server",
+        ) as step:
+            try:
+                response = self._pss_accept_events(system_code, step)
+            except ApiProblem as problem:
+                step.set("http.response.status_code", problem.code)
+                step.outcome(f"refused:{problem.code}", error=True)
+                raise
+            step.set("http.response.status_code", response.status_code)
+            step.outcome("accepted" if response.status_code == 202 else "duplicate")
+            return response
+
+    @staticmethod
+    def _pss_span_events(document):
+        """Event types and entities of an accepted document (validated
+        envelopes: no payload value)."""
+        events, _single = intake.split_document(document)
+        types = sorted({str(e.get("type"))[:64] for e in events if isinstance(e, dict)})
+        entities = sorted(
+            {str(e.get("entity"))[:64] for e in events if isinstance(e, dict)}
+        )
+        return {
+            telemetry.ATTR_EVENT_TYPE: types[0] if len(types) == 1 else types[:20],
+            telemetry.ATTR_ENTITY: entities[0] if len(entities) == 1 else entities[:20],
+            "pss.event_count": len(events),
+        }
+
+    def _pss_accept_events(self, system_code, step):
         started = getattr(threading.current_thread(), "perf_t0", None) or time.time()
         httprequest = request.httprequest
         info = self._pss_check_key(system_code)
@@ -373,7 +411,10 @@ class PssApiController(http.Controller):
             idempotency_key=key,
             status_url=self._pss_status_urls(system_code),
             event_types=info["event_types"],
+            traceparent=step.traceparent,
         )
+        for key, value in self._pss_span_events(document).items():
+            step.set(key, value)
         db = request.db
         metric = request.env["pss.api.metric"]
 
@@ -390,7 +431,8 @@ class PssApiController(http.Controller):
             metric._pss_flush()
 
         request.env.cr.postcommit.add(after_commit)
-        return self._pss_json(status, result, rate_headers)
+        headers = dict(rate_headers, traceparent=step.traceparent)
+        return self._pss_json(status, result, headers)
 
     def _pss_status_urls(self, system_code):
         """A function: message id -> status URL (the parts computed once)."""
