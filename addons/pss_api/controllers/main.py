@@ -133,6 +133,10 @@ class PssApiController(http.Controller):
         if named and named != request.db:
             raise ApiProblem(404, "not-found", f"database {named!r} is not served here")
         db = request.db
+        # The "intake" step of the request's trace: here, not in a wrapper of
+        # the handler, so that tracing adds no stack frame under the JSON
+        # parser (its depth limit is Python's recursion limit).
+        step = self._pss_intake_step(endpoint, args)
         try:
             response = handler(*args)
         except ApiProblem as problem:
@@ -142,7 +146,21 @@ class PssApiController(http.Controller):
                 {"endpoint": endpoint, "status": problem.code},
             )
             self._pss_flush_metrics()
+            if step is not None:
+                step.set("http.response.status_code", problem.code)
+                step.outcome(f"refused:{problem.code}", error=True)
             raise
+        except Exception as error:
+            if step is not None:
+                step.outcome(f"error:{error.__class__.__name__}", error=True)
+            raise
+        else:
+            if step is not None:
+                step.set("http.response.status_code", response.status_code)
+                step.outcome("accepted" if response.status_code == 202 else "duplicate")
+        finally:
+            if step is not None:
+                step.end()
         BUFFER.inc(
             db,
             "pss_api_requests_total",
@@ -150,6 +168,24 @@ class PssApiController(http.Controller):
         )
         self._pss_flush_metrics()
         return response
+
+    @staticmethod
+    def _pss_intake_step(endpoint, args):
+        """POST events: the intake step (telemetry.py) under the request's
+        W3C ``traceparent`` header (an invalid or missing one starts a new
+        trace, never a refusal); an OpenTelemetry span when that is on. Its
+        traceparent is stored on the messages and echoed in the answer."""
+        if endpoint != "events":
+            return None
+        step = telemetry.start(
+            "pss.intake",
+            request.httprequest.headers.get("traceparent"),
+            {telemetry.ATTR_SYSTEM: str(args[0])[:64], "http.method": "POST"},
+            kind="server",
+        )
+        request.pss_intake_step = step
+        request.pss_traceparent = step.traceparent
+        return step
 
     @staticmethod
     def _pss_allow(endpoint):
@@ -341,28 +377,6 @@ class PssApiController(http.Controller):
     # ------------------------------------------------------------------
     # POST events
     # ------------------------------------------------------------------
-    def _pss_post_events(self, system_code):
-        """The "intake" step of the request's trace (W3C ``traceparent``
-        header; an invalid or missing one starts a new trace): an
-        OpenTelemetry span when that is on; its traceparent is stored on the
-        messages and echoed in the answer."""
-        header = request.httprequest.headers.get("traceparent")
-        with telemetry.span(
-            "pss.intake",
-            header,
-            {telemetry.ATTR_SYSTEM: str(system_code)[:64], "http.method": "POST"},
-            kind="server",
-        ) as step:
-            try:
-                response = self._pss_accept_events(system_code, step)
-            except ApiProblem as problem:
-                step.set("http.response.status_code", problem.code)
-                step.outcome(f"refused:{problem.code}", error=True)
-                raise
-            step.set("http.response.status_code", response.status_code)
-            step.outcome("accepted" if response.status_code == 202 else "duplicate")
-            return response
-
     @staticmethod
     def _pss_span_events(document):
         """Event types and entities of an accepted document (validated
@@ -378,7 +392,8 @@ class PssApiController(http.Controller):
             "pss.event_count": len(events),
         }
 
-    def _pss_accept_events(self, system_code, step):
+    def _pss_post_events(self, system_code):
+        step = request.pss_intake_step  # set by _pss_serve
         started = getattr(threading.current_thread(), "perf_t0", None) or time.time()
         httprequest = request.httprequest
         info = self._pss_check_key(system_code)
