@@ -37,7 +37,6 @@ class PssTimesheetCorrectionWizard(models.TransientModel):
     )
     correct_intercompany = fields.Boolean(string="Correct the entities")
     intercompany = fields.Boolean(
-        string="Intercompany",
         help="The resource belongs to another entity than the project.",
     )
     resource_company_id = fields.Many2one("res.company", string="Resource entity")
