@@ -5,7 +5,7 @@
     "summary": "Only approved time is invoiced; billing runs per entity and "
     "period through Odoo's sale invoicing, invoice approval, unbilled time "
     "(WIP), invoice and payment status back to the engagement's system",
-    "version": "17.0.1.3.0",
+    "version": "17.0.1.4.0",
     "category": "Services/Integrations",
     "website": "https://github.com/pss-odoo/pss",
     "author": "PSS contributors",
@@ -24,8 +24,10 @@
         "views/res_company_views.xml",
         "views/res_partner_views.xml",
         "views/sale_order_views.xml",
+        "views/pss_timesheet_correction_views.xml",
         "views/pss_billing_menus.xml",
         "wizard/pss_time_approve_wizard_views.xml",
+        "wizard/pss_timesheet_correction_wizard_views.xml",
     ],
     "post_init_hook": "post_init_hook",
 }

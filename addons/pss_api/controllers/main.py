@@ -21,6 +21,7 @@ from odoo.http import request
 from odoo.modules.module import get_manifest
 from odoo.tools import consteq, date_utils
 
+from odoo.addons.pss_core import telemetry
 from odoo.addons.pss_core.lib.signature import SignatureError, verify
 from odoo.addons.pss_core.schemas.common import MAX_INT, text_problem
 
@@ -132,6 +133,10 @@ class PssApiController(http.Controller):
         if named and named != request.db:
             raise ApiProblem(404, "not-found", f"database {named!r} is not served here")
         db = request.db
+        # The "intake" step of the request's trace: here, not in a wrapper of
+        # the handler, so that tracing adds no stack frame under the JSON
+        # parser (its depth limit is Python's recursion limit).
+        step = self._pss_intake_step(endpoint, args)
         try:
             response = handler(*args)
         except ApiProblem as problem:
@@ -141,7 +146,21 @@ class PssApiController(http.Controller):
                 {"endpoint": endpoint, "status": problem.code},
             )
             self._pss_flush_metrics()
+            if step is not None:
+                step.set("http.response.status_code", problem.code)
+                step.outcome(f"refused:{problem.code}", error=True)
             raise
+        except Exception as error:
+            if step is not None:
+                step.outcome(f"error:{error.__class__.__name__}", error=True)
+            raise
+        else:
+            if step is not None:
+                step.set("http.response.status_code", response.status_code)
+                step.outcome("accepted" if response.status_code == 202 else "duplicate")
+        finally:
+            if step is not None:
+                step.end()
         BUFFER.inc(
             db,
             "pss_api_requests_total",
@@ -149,6 +168,24 @@ class PssApiController(http.Controller):
         )
         self._pss_flush_metrics()
         return response
+
+    @staticmethod
+    def _pss_intake_step(endpoint, args):
+        """POST events: the intake step (telemetry.py) under the request's
+        W3C ``traceparent`` header (an invalid or missing one starts a new
+        trace, never a refusal); an OpenTelemetry span when that is on. Its
+        traceparent is stored on the messages and echoed in the answer."""
+        if endpoint != "events":
+            return None
+        step = telemetry.start(
+            "pss.intake",
+            request.httprequest.headers.get("traceparent"),
+            {telemetry.ATTR_SYSTEM: str(args[0])[:64], "http.method": "POST"},
+            kind="server",
+        )
+        request.pss_intake_step = step
+        request.pss_traceparent = step.traceparent
+        return step
 
     @staticmethod
     def _pss_allow(endpoint):
@@ -340,7 +377,23 @@ class PssApiController(http.Controller):
     # ------------------------------------------------------------------
     # POST events
     # ------------------------------------------------------------------
+    @staticmethod
+    def _pss_span_events(document):
+        """Event types and entities of an accepted document (validated
+        envelopes: no payload value)."""
+        events, _single = intake.split_document(document)
+        types = sorted({str(e.get("type"))[:64] for e in events if isinstance(e, dict)})
+        entities = sorted(
+            {str(e.get("entity"))[:64] for e in events if isinstance(e, dict)}
+        )
+        return {
+            telemetry.ATTR_EVENT_TYPE: types[0] if len(types) == 1 else types[:20],
+            telemetry.ATTR_ENTITY: entities[0] if len(entities) == 1 else entities[:20],
+            "pss.event_count": len(events),
+        }
+
     def _pss_post_events(self, system_code):
+        step = request.pss_intake_step  # set by _pss_serve
         started = getattr(threading.current_thread(), "perf_t0", None) or time.time()
         httprequest = request.httprequest
         info = self._pss_check_key(system_code)
@@ -373,7 +426,10 @@ class PssApiController(http.Controller):
             idempotency_key=key,
             status_url=self._pss_status_urls(system_code),
             event_types=info["event_types"],
+            traceparent=step.traceparent,
         )
+        for key, value in self._pss_span_events(document).items():
+            step.set(key, value)
         db = request.db
         metric = request.env["pss.api.metric"]
 
@@ -390,7 +446,8 @@ class PssApiController(http.Controller):
             metric._pss_flush()
 
         request.env.cr.postcommit.add(after_commit)
-        return self._pss_json(status, result, rate_headers)
+        headers = dict(rate_headers, traceparent=step.traceparent)
+        return self._pss_json(status, result, headers)
 
     def _pss_status_urls(self, system_code):
         """A function: message id -> status URL (the parts computed once)."""

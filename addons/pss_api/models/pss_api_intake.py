@@ -52,6 +52,7 @@ class PssApiIntake(models.AbstractModel):
         idempotency_key=None,
         status_url=None,
         event_types=None,
+        traceparent=None,
     ):
         """Validate ``document`` (one envelope or ``{"events": [...]}``) and
         enqueue its events in one INSERT.
@@ -67,6 +68,8 @@ class PssApiIntake(models.AbstractModel):
         ``event_types``: the types the system may send (read with its
         credentials); by default the system's allowed events. Any other
         type is refused with 403, before its payload is looked at.
+
+        ``traceparent``: the request's trace (W3C), stored on each message.
         """
         if event_types is None:
             event_types = system._pss_allowed_types("in")
@@ -100,9 +103,10 @@ class PssApiIntake(models.AbstractModel):
 
         # Store. A key already stored comes back as (original, is_new False):
         # the common case (all new) costs no query to look for repeats first.
-        stored = self.env["pss.message"].enqueue_many(
-            system, [self._pss_item(event) for event in valid]
-        )
+        items = [self._pss_item(event) for event in valid]
+        for item in items:
+            item["traceparent"] = traceparent
+        stored = self.env["pss.message"].enqueue_many(system, items)
         new_ids = {message.id for message, is_new in stored if is_new}
         repeated = {message.id for message, _new in stored} - new_ids
         rows = self._pss_stored(system, ids=repeated) if repeated else {}

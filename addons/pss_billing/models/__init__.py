@@ -9,6 +9,7 @@ from . import (
     pss_handler_invoice_posted,
     pss_handler_invoice_reversed,
     pss_run,
+    pss_timesheet_correction,
     res_company,
     res_partner,
     sale_order,

@@ -204,6 +204,12 @@ class AccountAnalyticLine(models.Model):
             "target": "new",
         }
 
+    def _pss_charged_between_entities(self):
+        """The lines already charged between entities (pss_intercompany
+        extends it): their approval and entities are no longer corrected by
+        hand (see the *Correct integration fields* action)."""
+        return self.browse()
+
     def _pss_recompute_delivered(self):
         so_lines = self.sudo().so_line
         if so_lines:

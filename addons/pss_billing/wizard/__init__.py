@@ -1,1 +1,1 @@
-from . import pss_time_approve_wizard
+from . import pss_time_approve_wizard, pss_timesheet_correction_wizard

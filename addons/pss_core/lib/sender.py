@@ -51,8 +51,17 @@ def parse_retry_after(value, now=None):
 
 
 def send_event(
-    url, envelope, idempotency_key, secret=None, token=None, timeout=10.0, session=None
+    url,
+    envelope,
+    idempotency_key,
+    secret=None,
+    token=None,
+    timeout=10.0,
+    session=None,
+    traceparent=None,
 ):
+    """POST ``envelope``; ``traceparent``: the W3C header of this send (the
+    message's trace, a parent id of its own)."""
     body = json.dumps(envelope, separators=(",", ":"), default=str).encode()
     headers = {
         "Content-Type": "application/json",
@@ -63,6 +72,8 @@ def send_event(
         headers["X-PSS-Signature"] = sign(secret, body)
     if token:
         headers["Authorization"] = f"Bearer {token}"
+    if traceparent:
+        headers["traceparent"] = traceparent
     http = session or requests
     try:
         response = http.post(url, data=body, headers=headers, timeout=timeout)

@@ -62,7 +62,12 @@ class PssMessage(models.Model):
         "pss.message.cron",
     ]
     _order = "id desc"
-    _rec_names_search = ["external_event_id", "idempotency_key", "event_type"]
+    _rec_names_search = [
+        "external_event_id",
+        "idempotency_key",
+        "event_type",
+        "trace_id",
+    ]
 
     uuid = fields.Char(
         string="UUID",
@@ -118,6 +123,23 @@ class PssMessage(models.Model):
         "check looks up (so no other index can be mistaken for it).",
     )
     correlation_id = fields.Char(readonly=True, index=True)
+    # W3C Trace Context: the trace of the request (or cron) that created
+    # the message; the work it causes is sent on in the same trace.
+    traceparent = fields.Char(
+        readonly=True,
+        copy=False,
+        help="W3C traceparent of the work that created this message: the "
+        "inbound request's trace (or a new one); sent on, with a new parent "
+        "id, on every outbound request this message causes.",
+    )
+    trace_id = fields.Char(
+        string="Trace ID",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The trace id of the traceparent: search a trace's messages "
+        "with it, or find its spans in the tracing backend.",
+    )
     state = fields.Selection(
         STATES, required=True, default="pending", readonly=True, index=True
     )

@@ -9,6 +9,10 @@ each payload, then runs the handler on the whole group in a savepoint
 (``_run_handler``); if the group fails as a whole, each message is applied on
 its own so that one bad message does not hold the others hostage. The
 outcome of every message is written by ``_finish`` (pss_message_outcome.py).
+
+Each message's application is one "apply" step of its trace
+(``_apply_group_traced``, telemetry.py): an OpenTelemetry span when that is
+on, and the traceparent the messages its handler enqueues inherit.
 """
 
 import logging
@@ -20,6 +24,7 @@ import psycopg2
 from odoo import _, api, models
 from odoo.exceptions import AccessError
 
+from .. import telemetry
 from ..batch import PssBatch
 from ..lib.errors import PssDataError, PssError
 from ..lib.masking import mask_text
@@ -118,10 +123,52 @@ class PssMessageDispatch(models.AbstractModel):
             size = max(size or len(group_ids), 1)
             for start in range(0, len(group_ids), size):
                 group = self.browse(group_ids[start : start + size]).sudo()
-                outcome = self._apply_group(group, handlers.get(event_type), now=now)
+                outcome = self._apply_group_traced(
+                    group, handlers.get(event_type), now=now
+                )
                 for key, value in outcome.items():
                     counts[key] = counts.get(key, 0) + value
         return counts
+
+    def _pss_span_attributes(self):
+        """What a span of this message may say: never a payload value."""
+        self.ensure_one()
+        return {
+            telemetry.ATTR_EVENT_TYPE: self.event_type,
+            telemetry.ATTR_SYSTEM: self.system_id.code,
+            telemetry.ATTR_ENTITY: self.entity_code or self.company_id.pss_entity_code,
+            telemetry.ATTR_DIRECTION: self.direction,
+            telemetry.ATTR_MESSAGE_ID: self.id,
+        }
+
+    def _apply_group_traced(self, group, handler_name, now=None):
+        """``_apply_group`` with one "apply" step per message, under the
+        message's own trace; its outcome is the state the message ends in."""
+        steps = {
+            message.id: telemetry.start(
+                "pss.apply", message.traceparent, message._pss_span_attributes()
+            )
+            for message in group
+        }
+        try:
+            with telemetry.apply_steps(
+                {
+                    message.id: (
+                        message.uuid,
+                        message.correlation_id,
+                        steps[message.id].traceparent,
+                    )
+                    for message in group
+                }
+            ):
+                return self._apply_group(group, handler_name, now=now)
+        finally:
+            for message in group:
+                state = message.state
+                steps[message.id].outcome(
+                    state, error=state in ("retrying", "dead", "running")
+                )
+                steps[message.id].end()
 
     def _apply_group(self, group, handler_name, now=None):
         started = time.monotonic()
@@ -178,7 +225,7 @@ class PssMessageDispatch(models.AbstractModel):
             messages.with_env(handler.env).sudo(), payloads, system, company
         )
         try:
-            with self.env.cr.savepoint():
+            with self.env.cr.savepoint(), telemetry.trace_scope_of(messages.ids):
                 handler._pss_process(batch)
                 handler.env.flush_all()
         except Exception as error:  # pylint: disable=broad-except

@@ -15,6 +15,8 @@ from odoo import api, fields, models
 
 from ..cron_wakeup import schedule_wakeup
 from ..lib.hashing import payload_hash
+from ..lib.tracecontext import continue_or_new, trace_id_of
+from ..telemetry import inherited_traceparent
 
 # The crons that apply inbound messages: the main one and the lanes an admin
 # may activate so that several cron threads apply messages at once.
@@ -50,6 +52,8 @@ _INSERT_COLUMNS = (
     "create_date",
     "write_uid",
     "write_date",
+    "traceparent",
+    "trace_id",
 )
 
 
@@ -74,6 +78,7 @@ class PssMessageEnqueue(models.AbstractModel):
         schema_version=1,
         correlation_id=None,
         entity_code=None,
+        traceparent=None,
     ):
         """Store one message; return ``(message, is_new)``.
 
@@ -91,6 +96,7 @@ class PssMessageEnqueue(models.AbstractModel):
             "schema_version": schema_version,
             "correlation_id": correlation_id,
             "entity_code": entity_code,
+            "traceparent": traceparent,
         }
         return self.enqueue_many(system, [item], direction=direction)[0]
 
@@ -103,6 +109,11 @@ class PssMessageEnqueue(models.AbstractModel):
         under Odoo's REPEATABLE READ a concurrent duplicate that committed
         after our snapshot raises a serialization failure, which Odoo's
         request and cron runners retry; the retry then sees the original.
+
+        Each message carries a W3C ``traceparent`` (lib/tracecontext.py):
+        the item's own, else the one of the message being applied (the work
+        it causes stays in its trace) or of the current HTTP request, else a
+        new trace (a cron's work).
         """
         if not items:
             return []
@@ -122,6 +133,10 @@ class PssMessageEnqueue(models.AbstractModel):
             )
             key = item.get("idempotency_key") or event_id or message_uuid
             keys.append(key)
+            traceparent = continue_or_new(
+                item.get("traceparent")
+                or inherited_traceparent(item.get("correlation_id"))
+            )
             rows.append(
                 (
                     message_uuid,
@@ -150,6 +165,8 @@ class PssMessageEnqueue(models.AbstractModel):
                     now,
                     uid,
                     now,
+                    traceparent,
+                    trace_id_of(traceparent),
                 )
             )
         self.flush_model()

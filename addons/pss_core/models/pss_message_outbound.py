@@ -5,13 +5,16 @@ each send it renews the leases of the messages still waiting
 (``_renew_leases``); a message that no longer fits the run's time budget, or
 whose system's circuit opened during the batch (``pss.system``
 ``_pss_circuit_record``), goes back to the queue unsent (``_release_unsent``).
-``_outbound_envelope`` is the JSON body sent.
+``_outbound_envelope`` is the JSON body sent. Each send is a "send" step of
+the message's trace: its ``traceparent`` header has the message's trace id
+and a parent id of its own (an OpenTelemetry span when that is on).
 """
 
 import time
 
 from odoo import _, api, fields, models
 
+from .. import telemetry
 from ..lib.delivery import fits_budget
 
 
@@ -119,14 +122,27 @@ class PssMessageOutbound(models.AbstractModel):
                     self.env.cr.commit()  # pylint: disable=invalid-commit
                 continue
             token, secret = system._outbound_credentials()
-            error = send_event(
-                url=system.outbound_url,
-                envelope=message._outbound_envelope(),
-                idempotency_key=message.uuid,
-                secret=secret,
-                token=token,
-                timeout=timeout,
-            )
+            with telemetry.span(
+                "pss.send",
+                message.traceparent,
+                message._pss_span_attributes(),
+                kind="client",
+            ) as step:
+                error = send_event(
+                    url=system.outbound_url,
+                    envelope=message._outbound_envelope(),
+                    idempotency_key=message.uuid,
+                    secret=secret,
+                    token=token,
+                    timeout=timeout,
+                    traceparent=step.traceparent,
+                )
+                step.outcome(
+                    "delivered"
+                    if error is None
+                    else f"failed:{getattr(error, 'category', 'error')}",
+                    error=error is not None,
+                )
             pause = system.sudo()._pss_circuit_record(error, now=now)
             if pause:
                 paused.add(system.id)

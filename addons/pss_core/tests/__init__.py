@@ -9,4 +9,5 @@ from . import (
     test_lib_schemas,
     test_lib_sender,
     test_lib_signature,
+    test_lib_tracecontext,
 )

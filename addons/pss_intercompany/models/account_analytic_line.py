@@ -11,3 +11,16 @@ class AccountAnalyticLine(models.Model):
         readonly=True,
         copy=False,
     )
+
+    def _pss_charged_between_entities(self):
+        """Lines with a charge line (first charge or adjustment) of any run."""
+        charged = super()._pss_charged_between_entities()
+        if not self:
+            return charged
+        self.env["pss.ic.charge.line"].flush_model(["timesheet_ref"])
+        self.env.cr.execute(
+            "SELECT DISTINCT timesheet_ref FROM pss_ic_charge_line "
+            "WHERE timesheet_ref = ANY(%s)",
+            [self.ids],
+        )
+        return charged | self.browse([row[0] for row in self.env.cr.fetchall()])
