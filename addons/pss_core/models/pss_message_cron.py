@@ -80,6 +80,8 @@ class PssMessageCron(models.AbstractModel):
         """
         now = now or fields.Datetime.now()
         self.flush_model()
+        self.env["pss.system"].flush_model(["retention_days"])
+        self.env["res.company"].flush_model(["pss_payload_retention_days"])
         # The shorter of the system's and the entity's retention wins (0 on
         # either side: no limit from that side; LEAST ignores NULLs).
         self.env.cr.execute(
