@@ -50,7 +50,7 @@ class ResCompany(models.Model):
             "pss_entity_code_unique",
             "unique(pss_entity_code)",
             "The entity code must be unique across companies.",
-        )
+        ),
     ]
 
     # ------------------------------------------------------------------
