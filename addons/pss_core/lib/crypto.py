@@ -85,7 +85,11 @@ class Keyring:
         key_id = self.current
         if key_id is None:
             raise KeyConfigError("no encryption key is configured")
-        clear = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+        # default=str as the queue stores payloads: a Decimal or a date a
+        # handler put in an outbound payload comes back as its text.
+        clear = json.dumps(
+            value, separators=(",", ":"), ensure_ascii=False, default=str
+        )
         nonce = os.urandom(NONCE_BYTES)
         sealed = self._ciphers[key_id].encrypt(
             nonce, clear.encode(), _associated(key_id)

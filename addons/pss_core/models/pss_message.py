@@ -367,7 +367,7 @@ class PssMessage(models.Model):
         state = crypto.status(config)
         if state["status"] == "off":
             _logger.warning(
-                "pss: sensitive payload values are stored in clear: %s",
+                "pss: encryption at rest is off: %s",
                 state["detail"],
             )
         elif state["status"] == "error":

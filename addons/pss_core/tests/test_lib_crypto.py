@@ -239,3 +239,15 @@ class TestLibCrypto(BaseCase):
         broken = status(None, {ENV_VARIABLE: f"a:{KEY_A[:-8]}"})
         self.assertEqual(broken["status"], "error")
         self.assertNotIn(KEY_A[:-8], broken["detail"])
+
+    def test_values_the_queue_stores_as_text_come_back_as_text(self):
+        from datetime import date
+        from decimal import Decimal
+
+        keys = ring(f"a:{KEY_A}")
+        payload = {"work_email": Decimal("12.50"), "lines": [{"vat": date(2026, 1, 2)}]}
+        sealed = encrypt_payload(payload, PATHS, keys)
+        self.assertEqual(
+            decrypt_payload(sealed, PATHS, keys),
+            {"work_email": "12.50", "lines": [{"vat": "2026-01-02"}]},
+        )
