@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 PYTHON ?= python3
 
-.PHONY: test fuzz demo bench lint dist setup clean screenshots oca-test pot
+.PHONY: test fuzz demo bench lint dist setup clean screenshots oca-test pot reencrypt
 
 setup:
 	bash setup/ensure_odoo.sh
@@ -24,6 +24,10 @@ pot:
 
 fuzz:
 	bash setup/fuzz.sh $(PYTEST_ARGS)
+
+# Encrypt every stored payload with the current key (after a key rotation).
+reencrypt:
+	bash setup/reencrypt.sh
 
 demo:
 	bash setup/demo.sh

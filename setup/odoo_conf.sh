@@ -28,6 +28,22 @@ else
 fi
 mkdir -p "$ROOT/.pss"
 CONF="$ROOT/.pss/odoo-$MODE.conf"
+# Encryption at rest of sensitive payload values (key id:base64 key, the
+# first one encrypts): a fixed key for the tests, a key generated once into
+# .pss/ (gitignored, never the repository) for the demo. The environment
+# variable PSS_ENCRYPTION_KEYS, when set, wins over this option.
+if [[ "$MODE" == "test" ]]; then
+    KEYS="test1:9iHJ0HbEHhcV5i0ItoBjXn7Tlr4lIErnHfDeEGWzRow="
+else
+    KEY_FILE="$ROOT/.pss/$MODE-encryption-keys"
+    if [[ ! -s "$KEY_FILE" ]]; then
+        (
+            umask 077
+            "$PYTHON" -c 'import base64, os; print("demo1:" + base64.b64encode(os.urandom(32)).decode())' >"$KEY_FILE"
+        )
+    fi
+    KEYS=$(cat "$KEY_FILE")
+fi
 cat >"$CONF" <<CONF
 [options]
 addons_path = $ADDONS
@@ -43,5 +59,7 @@ list_db = False
 max_cron_threads = 2
 without_demo = $([[ "$MODE" == "test" ]] && echo all || echo False)
 log_level = ${PSS_LOG_LEVEL:-warn}
+pss_encryption_keys = $KEYS
 CONF
+chmod 600 "$CONF"
 echo "$CONF"

@@ -4,7 +4,7 @@
     "name": "PSS Core: sync queue",
     "summary": "Governed sync queue between Odoo and external CRM, PSA, HRIS "
     "and payroll systems: idempotent, ordered, retried, dead-lettered, audited",
-    "version": "17.0.1.7.2",
+    "version": "17.0.1.8.1",
     "category": "Services/Integrations",
     "website": "https://github.com/pss-odoo/pss",
     "author": "PSS contributors",
@@ -12,7 +12,7 @@
     "application": True,
     "installable": True,
     "depends": ["base", "mail", "web"],
-    "external_dependencies": {"python": ["pydantic", "requests"]},
+    "external_dependencies": {"python": ["cryptography", "pydantic", "requests"]},
     "data": [
         "security/pss_security.xml",
         "security/ir.model.access.csv",

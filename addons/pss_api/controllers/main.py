@@ -19,9 +19,10 @@ import psycopg2
 from odoo import fields, http
 from odoo.http import request
 from odoo.modules.module import get_manifest
-from odoo.tools import consteq, date_utils
+from odoo.tools import config, consteq, date_utils
 
 from odoo.addons.pss_core import telemetry
+from odoo.addons.pss_core.lib.crypto import status as crypto_status
 from odoo.addons.pss_core.lib.signature import SignatureError, verify
 from odoo.addons.pss_core.schemas.common import MAX_INT, text_problem
 
@@ -560,6 +561,8 @@ class PssApiController(http.Controller):
                     "by_state": by_state,
                     "oldest_pending_age_seconds": round(oldest, 3),
                 },
+                # Encryption at rest of sensitive values (never a key).
+                "encryption": crypto_status(config),
                 "checked_at": intake.iso_utc(fields.Datetime.now()),
             },
         )

@@ -547,6 +547,25 @@ def _health_content():
                             "oldest_pending_age_seconds": {"type": "number"},
                         },
                     },
+                    "encryption": {
+                        "type": "object",
+                        "description": "Encryption at rest of the payload "
+                        "values the schemas mark sensitive: on (with the id "
+                        "of the key that encrypts), off (no key configured) "
+                        "or error (keys that cannot be read).",
+                        "properties": {
+                            "status": {
+                                "type": "string",
+                                "enum": ["on", "off", "error"],
+                            },
+                            "key_id": {"type": "string"},
+                            "key_ids": {
+                                "type": "array",
+                                "items": {"type": "string"},
+                            },
+                            "detail": {"type": "string"},
+                        },
+                    },
                 },
             }
         }

@@ -17,15 +17,21 @@ pss_message table and are meant for this model only):
 docs/ARCHITECTURE.md follows one event through them.
 """
 
+import functools
 import json
+import logging
 import uuid
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import config
 
+from ..lib import crypto
 from ..lib.errors import PssDataError
 from ..lib.hashing import canonical_json
 from ..lib.masking import mask_payload, sensitive_paths, sensitive_values
+
+_logger = logging.getLogger(__name__)
 
 STATES = [
     ("pending", "Pending"),
@@ -45,6 +51,20 @@ ERROR_CATEGORIES = [
     ("internal", "Internal"),
 ]
 MANAGER_GROUP = "pss_core.group_pss_manager"
+# The stored fields whose sensitive values are encrypted at rest.
+ENCRYPTED_FIELDS = ("payload", "payload_original")
+
+
+@functools.lru_cache(maxsize=256)
+def _schema_paths(schema):
+    """sensitive_paths of a schema class (they never change at run time)."""
+    return sensitive_paths(schema)
+
+
+def pss_keyring():
+    """The configured encryption keys (lib/crypto.py: the environment
+    variable PSS_ENCRYPTION_KEYS, else the Odoo option pss_encryption_keys)."""
+    return crypto.load_keyring(config)
 
 
 class PssMessage(models.Model):
@@ -252,12 +272,25 @@ class PssMessage(models.Model):
         # Managers see the values; anybody else (who may not read the raw
         # payload fields) sees the sensitive ones masked. sudo: reads the
         # raw payload only to show its masked copy.
+        # Stored sensitive values are encrypted: decrypted here for managers
+        # only (the others see them masked, encrypted or not).
         show_all = self._pss_sees_sensitive()
         for message in self:
             raw = message.sudo()
-            paths = {} if show_all else message._pss_sensitive_paths()
-            message.payload_display = self._pretty(raw.payload, paths)
-            message.payload_original_display = self._pretty(raw.payload_original, paths)
+            paths = message._pss_sensitive_paths()
+            shown = []
+            for name in ENCRYPTED_FIELDS:
+                data = raw[name]
+                if not show_all:
+                    shown.append(self._pretty(data, paths))
+                    continue
+                try:
+                    data = crypto.decrypt_payload(data, paths, pss_keyring())
+                except crypto.CryptoError as error:
+                    shown.append(f"({error})\n{self._pretty(data, paths)}")
+                    continue
+                shown.append(self._pretty(data, {}))
+            message.payload_display, message.payload_original_display = shown
 
     def _pss_sees_sensitive(self):
         """Whether the current user may see sensitive values unmasked."""
@@ -266,16 +299,200 @@ class PssMessage(models.Model):
     def _pss_sensitive_paths(self):
         """The sensitive paths of this message's schema (see lib/masking)."""
         self.ensure_one()
-        handler = self.env["pss.handler"]._pss_handler_for(
-            self.event_type, self.direction
-        )
-        return sensitive_paths(handler._pss_schema) if handler is not None else {}
+        return self._pss_paths_of(self.event_type, self.direction)
+
+    @api.model
+    def _pss_paths_of(self, event_type, direction="in"):
+        """The sensitive paths of the schema of ``event_type``."""
+        handler = self.env["pss.handler"]._pss_handler_for(event_type, direction)
+        if handler is None or handler._pss_schema is None:
+            return {}
+        return _schema_paths(handler._pss_schema)
 
     def _pss_sensitive_values(self, payload=None):
-        """The sensitive values of the payload (or of ``payload``), as text."""
+        """The sensitive values of the payload (or of ``payload``), as text,
+        in clear (error texts and logs are masked with them). A payload
+        that cannot be decrypted has no clear value to hide."""
         self.ensure_one()
+        paths = self._pss_sensitive_paths()
         data = self.sudo().payload if payload is None else payload
-        return sensitive_values(data, self._pss_sensitive_paths())
+        try:
+            data = crypto.decrypt_payload(data, paths, pss_keyring())
+        except crypto.CryptoError:
+            return set()
+        return sensitive_values(data, paths)
+
+    # ------------------------------------------------------------------
+    # Encryption at rest (lib/crypto.py)
+    # ------------------------------------------------------------------
+    def _pss_clear_payload(self, original=False):
+        """The payload (or the original payload) with its sensitive values
+        decrypted, in memory only. Raises :class:`crypto.CryptoError` with
+        the reason when a value cannot be decrypted."""
+        self.ensure_one()
+        data = self.sudo()["payload_original" if original else "payload"]
+        return crypto.decrypt_payload(data, self._pss_sensitive_paths(), pss_keyring())
+
+    @api.model
+    def _pss_seal(self, payload, event_type, direction="in", fresh=False):
+        """``payload`` as it is stored: its sensitive values encrypted with
+        the current key (as it is when no key is configured)."""
+        if not payload:
+            return payload
+        paths = self._pss_paths_of(event_type, direction)
+        return crypto.encrypt_payload(payload, paths, pss_keyring(), fresh=fresh)
+
+    def _pss_seal_vals(self, vals, event_type, direction):
+        if not any(name in vals and vals[name] for name in ENCRYPTED_FIELDS):
+            return vals
+        vals = dict(vals)
+        for name in ENCRYPTED_FIELDS:
+            if vals.get(name):
+                vals[name] = self._pss_seal(vals[name], event_type, direction)
+        return vals
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        vals_list = [
+            self._pss_seal_vals(
+                vals, vals.get("event_type"), vals.get("direction") or "in"
+            )
+            for vals in vals_list
+        ]
+        return super().create(vals_list)
+
+    def write(self, vals):
+        # Whoever writes a payload (an edit, a finance move of held lines)
+        # stores its sensitive values encrypted; values already encrypted
+        # are kept as they are.
+        if not any(vals.get(name) for name in ENCRYPTED_FIELDS):
+            return super().write(vals)
+        groups = {}
+        for message in self:
+            key = (message.event_type, message.direction)
+            groups.setdefault(key, self.browse())
+            groups[key] |= message
+        for (event_type, direction), messages in groups.items():
+            super(PssMessage, messages).write(
+                self._pss_seal_vals(vals, event_type, direction)
+            )
+        return True
+
+    @api.model
+    def _pss_encryption_status(self):
+        """What the health details say about encryption at rest."""
+        return crypto.status(config)
+
+    def _register_hook(self):
+        # At install and at every start: say so when payloads stay clear.
+        result = super()._register_hook()
+        state = crypto.status(config)
+        if state["status"] == "off":
+            _logger.warning(
+                "pss: encryption at rest is off: %s",
+                state["detail"],
+            )
+        elif state["status"] == "error":
+            _logger.error("pss: encryption keys cannot be read: %s", state["detail"])
+        return result
+
+    @api.model
+    def _pss_reencrypt(self, batch_size=500, commit=False):
+        """Encrypt every stored payload with the current key (rotation).
+
+        Values of older keys are decrypted and encrypted again, clear ones
+        (stored before a key was configured) encrypted; values already under
+        the current key are left alone, so a second run changes nothing.
+        Works in chunks of ``batch_size`` messages (one SELECT and at most
+        one UPDATE each); ``commit`` commits after each chunk (the command
+        line does). Returns {"checked", "reencrypted", "failed", "key_id"};
+        a message whose values cannot be decrypted (its key is gone) is
+        counted in ``failed`` and logged, the others are still done.
+        """
+        from psycopg2.extras import Json, execute_values
+
+        keyring = pss_keyring()
+        if not keyring:
+            raise UserError(
+                _(
+                    "No encryption key is configured (%s): nothing to encrypt with.",
+                    crypto.ENV_VARIABLE,
+                )
+            )
+        paths_of = {}
+        for direction in ("in", "out"):
+            for event_type in self.env["pss.handler"]._pss_registry(direction):
+                paths = self._pss_paths_of(event_type, direction)
+                if paths:
+                    paths_of[(direction, event_type)] = paths
+        counts = {"checked": 0, "reencrypted": 0, "failed": 0}
+        counts["key_id"] = keyring.current
+        if not paths_of:
+            return counts
+        types = sorted({event_type for _direction, event_type in paths_of})
+        self.flush_model()
+        cr = self.env.cr
+        last_id = 0
+        while True:
+            cr.execute(
+                """
+                SELECT id, direction, event_type, payload, payload_original
+                  FROM pss_message
+                 WHERE id > %s AND event_type = ANY(%s)
+                   AND (payload IS NOT NULL OR payload_original IS NOT NULL)
+                 ORDER BY id
+                 LIMIT %s
+                """,
+                [last_id, types, batch_size],
+            )
+            rows = cr.fetchall()
+            if not rows:
+                break
+            last_id = rows[-1][0]
+            updates = []
+            for message_id, direction, event_type, payload, original in rows:
+                paths = paths_of.get((direction, event_type))
+                if not paths:
+                    continue
+                counts["checked"] += 1
+                try:
+                    new_payload, one = crypto.reencrypt_payload(payload, paths, keyring)
+                    new_original, two = crypto.reencrypt_payload(
+                        original, paths, keyring
+                    )
+                except crypto.CryptoError as error:
+                    counts["failed"] += 1
+                    _logger.error(
+                        "pss: message %s not re-encrypted: %s", message_id, error
+                    )
+                    continue
+                if one or two:
+                    updates.append((message_id, Json(new_payload), Json(new_original)))
+            if updates:
+                execute_values(
+                    cr._obj,
+                    """
+                    UPDATE pss_message m
+                       SET payload = v.payload::jsonb,
+                           payload_original = v.original::jsonb
+                      FROM (VALUES %s) AS v(id, payload, original)
+                     WHERE m.id = v.id
+                    """,
+                    updates,
+                    page_size=len(updates),
+                )
+                counts["reencrypted"] += len(updates)
+            if commit:
+                cr.commit()  # pylint: disable=invalid-commit
+        self.invalidate_model(list(ENCRYPTED_FIELDS))
+        _logger.info(
+            "pss: re-encryption with key %s: %d checked, %d re-encrypted, %d failed",
+            counts["key_id"],
+            counts["checked"],
+            counts["reencrypted"],
+            counts["failed"],
+        )
+        return counts
 
     @staticmethod
     def _pretty(data, paths):
@@ -395,6 +612,7 @@ class PssMessage(models.Model):
                 raise ValidationError(
                     _("%(error)s\n%(lines)s", error=error.message, lines=lines)
                 ) from error
+        # The stored payload (encrypted values and all) becomes the original.
         previous = self.payload
         vals = {
             "payload": new_payload,
@@ -404,7 +622,7 @@ class PssMessage(models.Model):
         if not self.payload_original:
             vals["payload_original"] = previous
         self.write(vals)
-        paths = sensitive_paths(handler._pss_schema) if handler is not None else {}
+        paths = self._pss_sensitive_paths()
         self.message_post(
             body=_(
                 "Payload edited by %(user)s. Previous payload: %(previous)s",

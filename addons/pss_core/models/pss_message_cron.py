@@ -70,7 +70,9 @@ class PssMessageCron(models.AbstractModel):
 
     @api.model
     def _cron_purge_payloads(self, now=None):
-        """Empty payloads of finished messages older than the retention.
+        """Empty payloads of finished messages older than the retention:
+        their system's ``retention_days`` or their entity's
+        ``pss_payload_retention_days``, the shorter one (0: none).
 
         Also deletes run records older than ``pss_core.run_retention_days``
         (system parameter, 90 days by default) and lock keys untouched for a
@@ -78,6 +80,10 @@ class PssMessageCron(models.AbstractModel):
         """
         now = now or fields.Datetime.now()
         self.flush_model()
+        self.env["pss.system"].flush_model(["retention_days"])
+        self.env["res.company"].flush_model(["pss_payload_retention_days"])
+        # The shorter of the system's and the entity's retention wins (0 on
+        # either side: no limit from that side; LEAST ignores NULLs).
         self.env.cr.execute(
             """
             UPDATE pss_message m
@@ -87,8 +93,11 @@ class PssMessageCron(models.AbstractModel):
              WHERE s.id = m.system_id
                AND m.state IN ('done', 'cancelled')
                AND m.payload IS NOT NULL
-               AND s.retention_days > 0
-               AND m.finished_at < %(now)s - make_interval(days => s.retention_days)
+               AND m.finished_at < %(now)s - make_interval(
+                       days => LEAST(
+                           NULLIF(s.retention_days, 0),
+                           (SELECT NULLIF(c.pss_payload_retention_days, 0)
+                              FROM res_company c WHERE c.id = m.company_id)))
             """,
             {"now": now},
         )

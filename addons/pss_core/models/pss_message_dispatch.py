@@ -26,6 +26,7 @@ from odoo.exceptions import AccessError
 
 from .. import telemetry
 from ..batch import PssBatch
+from ..lib.crypto import CryptoError
 from ..lib.errors import PssDataError, PssError
 from ..lib.masking import mask_text
 
@@ -189,8 +190,19 @@ class PssMessageDispatch(models.AbstractModel):
         failures = {}
         for message in group:
             try:
+                # Sensitive values are decrypted here, in memory only: the
+                # handler gets the clear values, the table keeps them
+                # encrypted (lib/crypto.py).
+                clear = message._pss_clear_payload()
                 payloads[message.id] = handler._pss_validate(
-                    message.payload or {}, message.schema_version
+                    clear or {}, message.schema_version
+                )
+            except CryptoError as error:
+                failures[message.id] = PssDataError(
+                    _(
+                        "The payload cannot be decrypted: %s; nothing was applied.",
+                        error,
+                    )
                 )
             except PssDataError as error:
                 failures[message.id] = error

@@ -12,8 +12,10 @@ import psycopg2
 from psycopg2.extras import Json
 
 from odoo import api, fields, models
+from odoo.tools import config
 
 from ..cron_wakeup import schedule_wakeup
+from ..lib.crypto import encrypt_payload, load_keyring
 from ..lib.hashing import payload_hash
 from ..lib.tracecontext import continue_or_new, trace_id_of
 from ..telemetry import inherited_traceparent
@@ -123,8 +125,16 @@ class PssMessageEnqueue(models.AbstractModel):
         uid = self.env.uid
         rows = []
         keys = []
+        paths_of = {}
+        keyring = load_keyring(config)
         for item in items:
             payload = item["payload"]
+            # Stored with its sensitive values encrypted (lib/crypto.py); the
+            # hash is of the payload as received (duplicates are found by it).
+            event_type = item["event_type"]
+            if event_type not in paths_of:
+                paths_of[event_type] = self._pss_paths_of(event_type, direction)
+            stored = encrypt_payload(payload, paths_of[event_type], keyring, fresh=True)
             message_uuid = str(uuid.uuid4())
             # Outbound events are ours: their event id (the envelope "id"
             # sent out) is the message uuid unless the caller names one.
@@ -146,7 +156,7 @@ class PssMessageEnqueue(models.AbstractModel):
                     item.get("schema_version") or 1,
                     event_id,
                     key,
-                    Json(payload, dumps=lambda d: json.dumps(d, default=str)),
+                    Json(stored, dumps=lambda d: json.dumps(d, default=str)),
                     payload_hash(payload),
                     item.get("company_id") or None,
                     item.get("entity_code"),

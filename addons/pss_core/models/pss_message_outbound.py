@@ -15,7 +15,9 @@ import time
 from odoo import _, api, fields, models
 
 from .. import telemetry
+from ..lib.crypto import CryptoError
 from ..lib.delivery import fits_budget
+from ..lib.errors import PssDataError
 
 
 class PssMessageOutbound(models.AbstractModel):
@@ -35,7 +37,8 @@ class PssMessageOutbound(models.AbstractModel):
             ),
             "entity": self.entity_code or self.company_id.pss_entity_code or "",
             "correlation_id": self.correlation_id or None,
-            "data": self.payload or {},
+            # Sensitive values decrypted in memory for the receiver.
+            "data": self._pss_clear_payload() or {},
         }
 
     def _unsendable_note(self):
@@ -121,6 +124,25 @@ class PssMessageOutbound(models.AbstractModel):
                 if commit:
                     self.env.cr.commit()  # pylint: disable=invalid-commit
                 continue
+            try:
+                envelope = message._outbound_envelope()
+            except CryptoError as error:
+                outcome = message._finish(
+                    {
+                        message.id: PssDataError(
+                            _("The payload cannot be decrypted: %s; not sent.", error)
+                        )
+                    },
+                    {},
+                    {},
+                    started,
+                    now,
+                )
+                for key, value in outcome.items():
+                    counts[key] = counts.get(key, 0) + value
+                if commit:
+                    self.env.cr.commit()  # pylint: disable=invalid-commit
+                continue
             token, secret = system._outbound_credentials()
             with telemetry.span(
                 "pss.send",
@@ -130,7 +152,7 @@ class PssMessageOutbound(models.AbstractModel):
             ) as step:
                 error = send_event(
                     url=system.outbound_url,
-                    envelope=message._outbound_envelope(),
+                    envelope=envelope,
                     idempotency_key=message.uuid,
                     secret=secret,
                     token=token,

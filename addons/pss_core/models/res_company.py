@@ -32,13 +32,25 @@ class ResCompany(models.Model):
         default="park",
         help="What happens to an event dated in a locked accounting period.",
     )
+    pss_payload_retention_days = fields.Integer(
+        string="Payload Retention (days)",
+        default=0,
+        help="Payloads of this entity's finished messages are emptied after "
+        "this many days, or after their system's retention when that is "
+        "shorter. 0: the system's retention only.",
+    )
 
     _sql_constraints = [
+        (
+            "pss_payload_retention_days_positive",
+            "CHECK(pss_payload_retention_days >= 0)",
+            "The payload retention of an entity cannot be negative.",
+        ),
         (
             "pss_entity_code_unique",
             "unique(pss_entity_code)",
             "The entity code must be unique across companies.",
-        )
+        ),
     ]
 
     # ------------------------------------------------------------------

@@ -1,6 +1,7 @@
 from . import (
     test_group_currency,
     test_lib_backoff,
+    test_lib_crypto,
     test_lib_delivery,
     test_lib_failures,
     test_lib_locks,

@@ -3,6 +3,8 @@ import json
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from ..lib.crypto import CryptoError
+
 
 class PssMessageEditWizard(models.TransientModel):
     _name = "pss.message.edit.wizard"
@@ -20,8 +22,15 @@ class PssMessageEditWizard(models.TransientModel):
         )
         if message:
             message._check_manager()
+            # Shown and edited in clear; encrypted again when saved.
+            try:
+                payload = message._pss_clear_payload()
+            except CryptoError as error:
+                raise UserError(
+                    _("The payload cannot be decrypted: %s", error)
+                ) from error
             values["payload_text"] = json.dumps(
-                message.payload or {}, indent=2, ensure_ascii=False
+                payload or {}, indent=2, ensure_ascii=False
             )
         return values
 
