@@ -6,7 +6,7 @@
 the milestone                          step
 =====================================  ======================================
 not bound, its engagement not bound    park ``engagement_unknown`` on the
-                                       sale order
+                                       sale order (bound by the same system)
 not bound, its engagement bound        park ``milestone_unknown`` on the
                                        milestone (an amendment adds it)
 of a project of another company        reject ``other_entity``
@@ -49,12 +49,14 @@ def plan_milestone(data, facts):
                 "engagement_unknown",
                 {"ext": engagement},
                 waits_for=(ORDER, engagement),
+                any_system=False,
             )
         return Step(
             PARK,
             "milestone_unknown",
             {"milestone": data.milestone_external_id, "engagement": engagement},
             waits_for=(MILESTONE, key),
+            any_system=False,
         )
     milestone_id, company_id, company_name, reached = found
     if company_id != facts.company_id:

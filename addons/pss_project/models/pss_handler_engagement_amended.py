@@ -54,6 +54,7 @@ class PssHandlerEngagementAmended(models.AbstractModel):
                     "unknown",
                     {"ext": data.external_id},
                     waits_for=(ORDER, data.external_id),
+                    any_system=False,
                 )
             elif kind == CONFLICT:
                 step = Step(

@@ -118,6 +118,8 @@ class TestMilestonePlan(BaseCase):
                     reason,
                     waits_for,
                 )
+                if kind == PARK:
+                    assert not step.any_system, "bound by the message's own system"
 
     def test_reached_values(self):
         assert (
