@@ -20,6 +20,8 @@ adds
 
 from datetime import timedelta
 
+from odoo.addons.pss_core.lib import plan as steps
+
 __all__ = [
     "AMEND",
     "CONFLICT",
@@ -31,6 +33,7 @@ __all__ = [
     "decimals",
     "milestone_key",
     "missing_periods",
+    "not_newer",
     "rate_change",
     "version_step",
 ]
@@ -62,6 +65,16 @@ def version_step(version, bound):
     if version <= (applied or 0):
         return CONFLICT, applied
     return AMEND, order_id
+
+
+def not_newer(data, applied):
+    """The conflict step of a version of ``data`` not newer than ``applied``
+    (reason ``not_newer``: ignored, nothing changed)."""
+    return steps.Step(
+        steps.CONFLICT,
+        "not_newer",
+        {"version": data.version, "engagement": data.external_id, "applied": applied},
+    )
 
 
 def rate_change(index, rate_from, invoiced, same_price, effective):

@@ -4,7 +4,7 @@ from odoo.tools.translate import _lt
 from odoo.addons.pss_core.lib import plan as steps
 from odoo.addons.pss_core.lib.plan import Step
 
-from ..lib.engagements import CONFLICT, NEW, version_step
+from ..lib.engagements import CONFLICT, NEW, not_newer, version_step
 from ..schemas.engagement import EngagementAmended
 from .pss_engagement_builder import ORDER, VERSION_TEXTS, WRITE_CONTEXT
 
@@ -57,15 +57,7 @@ class PssHandlerEngagementAmended(models.AbstractModel):
                     any_system=False,
                 )
             elif kind == CONFLICT:
-                step = Step(
-                    steps.CONFLICT,
-                    "not_newer",
-                    {
-                        "version": data.version,
-                        "engagement": data.external_id,
-                        "applied": value,
-                    },
-                )
+                step = not_newer(data, value)
             else:
                 step = Step(steps.UPDATE, values={"order_id": value})
             plan.append((message, data, step))

@@ -5,7 +5,7 @@ from odoo import Command, _, fields, models
 from odoo.addons.pss_core.lib import plan as steps
 from odoo.addons.pss_core.lib.plan import Step
 
-from ..lib.engagements import AMEND, CONFLICT, milestone_key, version_step
+from ..lib.engagements import AMEND, CONFLICT, milestone_key, not_newer, version_step
 from ..lib.periods import MAX_PERIODS, month_periods
 from ..schemas.engagement import EngagementWon
 from ..schemas.project_created import ProjectCreated
@@ -71,15 +71,7 @@ class PssHandlerEngagementWon(models.AbstractModel):
         for message, data in batch:
             kind, value = version_step(data.version, facts.get(data.external_id))
             if kind == CONFLICT:
-                step = Step(
-                    steps.CONFLICT,
-                    "not_newer",
-                    {
-                        "version": data.version,
-                        "engagement": data.external_id,
-                        "applied": value,
-                    },
-                )
+                step = not_newer(data, value)
             elif kind == AMEND:
                 step = Step(steps.UPDATE, values={"order_id": value})
             else:

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from odoo.tests import BaseCase
 
+from odoo.addons.pss_core.lib import plan as steps
 from odoo.addons.pss_core.lib.plan import PARK, REJECT, UPDATE
 
 from ..lib.engagements import (
@@ -21,10 +22,12 @@ from ..lib.engagements import (
     decimals,
     milestone_key,
     missing_periods,
+    not_newer,
     rate_change,
     version_step,
 )
 from ..lib.milestones import MilestoneFacts, plan_milestone
+from ..schemas.engagement import EngagementAmended
 from ..schemas.milestone import MilestoneReached
 
 MARCH, APRIL = date(2026, 3, 1), date(2026, 4, 1)
@@ -43,6 +46,12 @@ class TestEngagementDecisions(BaseCase):
         for version, bound, step in cases:
             with self.subTest(version=version, bound=bound):
                 assert version_step(version, bound) == step
+
+    def test_an_old_version_is_a_conflict_that_names_both_versions(self):
+        data = EngagementAmended.model_validate({"external_id": "ENG-1", "version": 2})
+        step = not_newer(data, 3)
+        assert (step.kind, step.reason) == (steps.CONFLICT, "not_newer")
+        assert step.args == {"version": 2, "engagement": "ENG-1", "applied": 3}
 
     @given(st.integers(1, 50), st.integers(0, 50))
     def test_only_a_newer_version_amends(self, version, applied):
