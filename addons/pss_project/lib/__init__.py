@@ -1,3 +1,3 @@
 """Plain-Python helpers of pss_project (no ORM), unit-tested without Odoo."""
 
-from . import dedupe, hierarchy, periods
+from . import customers, dedupe, engagements, hierarchy, milestones, periods

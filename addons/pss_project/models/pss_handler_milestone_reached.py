@@ -1,7 +1,13 @@
-from odoo import _, api, models
+from odoo import api, models
+from odoo.tools.translate import _lt
 
+from odoo.addons.pss_core.lib import plan as steps
+from odoo.addons.pss_core.lib.errors import PssDataError
+
+from ..lib.engagements import milestone_key
+from ..lib.milestones import MilestoneFacts, plan_milestone
 from ..schemas.milestone import MilestoneReached
-from .pss_handler_engagement_won import MILESTONE, ORDER, milestone_key
+from .pss_engagement_builder import MILESTONE, ORDER
 
 
 class PssHandlerMilestoneReached(models.AbstractModel):
@@ -15,6 +21,13 @@ class PssHandlerMilestoneReached(models.AbstractModel):
     _pss_groups = "pss_project.group_pss_project_integration"
     _pss_schema = MilestoneReached
     _pss_description = "A milestone was reached and accepted"
+    _pss_texts = {
+        "engagement_unknown": _lt("Engagement %(ext)s is not known yet."),
+        "milestone_unknown": _lt(
+            "Milestone %(milestone)s of engagement %(engagement)s is not known yet."
+        ),
+        "other_entity": _lt("Milestone %(key)s belongs to another entity."),
+    }
 
     @api.model
     def _pss_sequence_key(self, data):
@@ -25,65 +38,59 @@ class PssHandlerMilestoneReached(models.AbstractModel):
             f"/{data.get('milestone_external_id')}"
         )
 
-    def _pss_process(self, batch):
-        system = batch.system
+    def _pss_lookups(self, batch):
         binding = self.env["pss.binding"]
-        items = list(batch)
-        keys = {
-            message.id: milestone_key(
-                data.engagement_external_id, data.milestone_external_id
-            )
-            for message, data in items
-        }
-        milestones = binding._resolve_records(system, MILESTONE, keys.values())
+        keys = [
+            milestone_key(data.engagement_external_id, data.milestone_external_id)
+            for _m, data in batch
+        ]
+        milestones = binding._resolve_records(batch.system, MILESTONE, keys)
         engagements = binding._resolve(
-            system, ORDER, [data.engagement_external_id for _m, data in items]
+            batch.system, ORDER, [data.engagement_external_id for _m, data in batch]
         )
-        for message, data in items:
-            key = keys[message.id]
-            milestone = milestones.get(key)
-            if not milestone:
-                if data.engagement_external_id not in engagements:
-                    batch.park(
-                        message,
-                        _(
-                            "Engagement %s is not known yet.",
-                            data.engagement_external_id,
-                        ),
-                        ORDER,
-                        data.engagement_external_id,
-                    )
-                else:
-                    batch.park(
-                        message,
-                        _(
-                            "Milestone %(milestone)s of engagement %(engagement)s is "
-                            "not known yet.",
-                            milestone=data.milestone_external_id,
-                            engagement=data.engagement_external_id,
-                        ),
-                        MILESTONE,
-                        key,
-                    )
-                continue
-            if milestone.project_id.company_id != self.env.company:
+        return MilestoneFacts(
+            company_id=self.env.company.id,
+            engagements=frozenset(engagements),
+            milestones={
+                key: (
+                    milestone.id,
+                    milestone.project_id.company_id.id,
+                    milestone.project_id.company_id.name,
+                    milestone.is_reached,
+                )
+                for key, milestone in milestones.items()
+            },
+        )
+
+    def _pss_plan(self, batch, facts):
+        return [(message, data, plan_milestone(data, facts)) for message, data in batch]
+
+    def _pss_write(self, batch, plan):
+        Milestone = self.env[MILESTONE]
+        for message, data, step in plan:
+            if step.kind == steps.REJECT:
+                # The detail names the other company (not a reason code).
                 batch.fail(
                     message,
-                    self.env["pss.handler.engagement.won"]._pss_data_error(
-                        _("Milestone %s belongs to another entity.", key),
-                        [("entity", milestone.project_id.company_id.name)],
+                    PssDataError(
+                        self._pss_text(step.reason, step.args),
+                        details=[{"path": "entity", "message": step.args["company"]}],
                     ),
                 )
                 continue
-            if milestone.is_reached:
-                batch.record(message, milestone, "unchanged", key)
+            if step.kind != steps.UPDATE:
+                self._pss_report(batch, message, step)
                 continue
-            milestone.write(
-                {"is_reached": True, "pss_accepted_by": data.accepted_by or False}
-            )
+            milestone = Milestone.browse(step.args["id"])
+            if not step.values:
+                batch.record(message, milestone, "unchanged", step.args["key"])
+                continue
+            values = dict(step.values)
             # Odoo dates it today when it is marked reached: keep the PSA's date.
-            milestone.write({"reached_date": data.reached_on})
-            batch.record(message, milestone, "updated", key)
+            reached_date = values.pop("reached_date")
+            milestone.write(values)
+            milestone.write({"reached_date": reached_date})
+            batch.record(message, milestone, "updated", step.args["key"])
             if milestone.sale_line_id:
                 batch.record(
                     message,
