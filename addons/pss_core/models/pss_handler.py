@@ -131,7 +131,7 @@ class PssHandler(models.AbstractModel):
         """Lookups, plan, writes: the template every handler follows."""
         facts = self._pss_lookups(batch)
         plan = self._pss_plan(batch, facts)
-        self._pss_write(batch, plan)
+        return self._pss_write(batch, plan)
 
     def _pss_lookups(self, batch):
         raise NotImplementedError(f"handler {self._name} has no _pss_lookups")
