@@ -2,6 +2,7 @@
 from . import (
     pss_message_claim,
     pss_message_cron,
+    pss_message_crypto,
     pss_message_dispatch,
     pss_message_enqueue,
     pss_message_outbound,

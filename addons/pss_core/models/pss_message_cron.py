@@ -69,16 +69,8 @@ class PssMessageCron(models.AbstractModel):
         return recovered
 
     @api.model
-    def _cron_purge_payloads(self, now=None):
-        """Empty payloads of finished messages older than the retention:
-        their system's ``retention_days`` or their entity's
-        ``pss_payload_retention_days``, the shorter one (0: none).
-
-        Also deletes run records older than ``pss_core.run_retention_days``
-        (system parameter, 90 days by default) and lock keys untouched for a
-        day (``pss_lock_key``, lib/locks.py).
-        """
-        now = now or fields.Datetime.now()
+    def _purge_payload_rows(self, now):
+        """Empty the expired payloads in one UPDATE; return how many."""
         self.flush_model()
         self.env["pss.system"].flush_model(["retention_days"])
         self.env["res.company"].flush_model(["pss_payload_retention_days"])
@@ -103,6 +95,19 @@ class PssMessageCron(models.AbstractModel):
         )
         purged = self.env.cr.rowcount
         self.invalidate_model()
+        return purged
+
+    def _cron_purge_payloads(self, now=None):
+        """Empty payloads of finished messages older than the retention:
+        their system's ``retention_days`` or their entity's
+        ``pss_payload_retention_days``, the shorter one (0: none).
+
+        Also deletes run records older than ``pss_core.run_retention_days``
+        (system parameter, 90 days by default) and lock keys untouched for a
+        day (``pss_lock_key``, lib/locks.py).
+        """
+        now = now or fields.Datetime.now()
+        purged = self._purge_payload_rows(now)
         keep_days = int(
             self.env["ir.config_parameter"]
             .sudo()

@@ -112,17 +112,13 @@ class PssMessageEnqueue(models.AbstractModel):
         after our snapshot raises a serialization failure, which Odoo's
         request and cron runners retry; the retry then sees the original.
 
-        Each message carries a W3C ``traceparent`` (lib/tracecontext.py):
-        the item's own, else the one of the message being applied (the work
-        it causes stays in its trace) or of the current HTTP request, else a
-        new trace (a cron's work).
+        Each message carries a W3C ``traceparent``: see ``_enqueue_row``.
         """
         if not items:
             return []
         system.ensure_one()
         self.check_access_rights("create")
         now = fields.Datetime.now()
-        uid = self.env.uid
         rows = []
         keys = []
         paths_of = {}
@@ -135,50 +131,9 @@ class PssMessageEnqueue(models.AbstractModel):
             if event_type not in paths_of:
                 paths_of[event_type] = self._pss_paths_of(event_type, direction)
             stored = encrypt_payload(payload, paths_of[event_type], keyring, fresh=True)
-            message_uuid = str(uuid.uuid4())
-            # Outbound events are ours: their event id (the envelope "id"
-            # sent out) is the message uuid unless the caller names one.
-            event_id = item.get("external_event_id") or (
-                message_uuid if direction == "out" else None
-            )
-            key = item.get("idempotency_key") or event_id or message_uuid
+            key, row = self._enqueue_row(system, direction, item, stored, now)
             keys.append(key)
-            traceparent = continue_or_new(
-                item.get("traceparent")
-                or inherited_traceparent(item.get("correlation_id"))
-            )
-            rows.append(
-                (
-                    message_uuid,
-                    direction,
-                    system.id,
-                    item["event_type"],
-                    item.get("schema_version") or 1,
-                    event_id,
-                    key,
-                    Json(stored, dumps=lambda d: json.dumps(d, default=str)),
-                    payload_hash(payload),
-                    item.get("company_id") or None,
-                    item.get("entity_code"),
-                    item.get("sequence_key"),
-                    (
-                        f"{system.id}:{direction}:{item['sequence_key']}"
-                        if item.get("sequence_key")
-                        else None
-                    ),
-                    item.get("correlation_id"),
-                    item.get("occurred_at") or now,
-                    now,
-                    "pending",
-                    0,
-                    uid,
-                    now,
-                    uid,
-                    now,
-                    traceparent,
-                    trace_id_of(traceparent),
-                )
-            )
+            rows.append(row)
         self.flush_model()
         placeholders = ", ".join(["%s"] * len(rows))
         self.env.cr.execute(
@@ -202,23 +157,73 @@ class PssMessageEnqueue(models.AbstractModel):
                 [system.id, direction, tuple(missing)],
             )
             existing = dict(self.env.cr.fetchall())
+        result = self._enqueue_result(keys, new_ids, existing)
+        if new_ids:
+            self._trigger_processing(direction)
+        return result
+
+    def _enqueue_row(self, system, direction, item, stored, now):
+        """(idempotency key, row of _INSERT_COLUMNS) of one item. Its W3C
+        ``traceparent`` (lib/tracecontext.py) is the item's own, else the one
+        of the message being applied (the work it causes stays in its trace)
+        or of the current HTTP request, else a new trace (a cron's work)."""
+        uid = self.env.uid
+        message_uuid = str(uuid.uuid4())
+        # Outbound events are ours: their event id (the envelope "id" sent
+        # out) is the message uuid unless the caller names one.
+        event_id = item.get("external_event_id") or (
+            message_uuid if direction == "out" else None
+        )
+        key = item.get("idempotency_key") or event_id or message_uuid
+        traceparent = continue_or_new(
+            item.get("traceparent") or inherited_traceparent(item.get("correlation_id"))
+        )
+        sequence_key = item.get("sequence_key")
+        return key, (
+            message_uuid,
+            direction,
+            system.id,
+            item["event_type"],
+            item.get("schema_version") or 1,
+            event_id,
+            key,
+            Json(stored, dumps=lambda d: json.dumps(d, default=str)),
+            payload_hash(item["payload"]),
+            item.get("company_id") or None,
+            item.get("entity_code"),
+            sequence_key,
+            f"{system.id}:{direction}:{sequence_key}" if sequence_key else None,
+            item.get("correlation_id"),
+            item.get("occurred_at") or now,
+            now,
+            "pending",
+            0,
+            uid,
+            now,
+            uid,
+            now,
+            traceparent,
+            trace_id_of(traceparent),
+        )
+
+    @api.model
+    def _enqueue_result(self, keys, new_ids, existing):
+        """[(message, is_new)] in the order of ``keys``: a key inserted twice
+        in one call is new once; a key nobody can see yet is a concurrent
+        duplicate (its transaction is retried like any concurrency error)."""
         result = []
         seen_new = set()
         for key in keys:
             if key in new_ids and key not in seen_new:
                 seen_new.add(key)
                 result.append((self.browse(new_ids[key]), True))
-            else:
-                mid = new_ids.get(key) or existing.get(key)
-                if not mid:
-                    # Inserted by a transaction we cannot see yet: let the
-                    # caller's transaction be retried like any concurrency error.
-                    raise psycopg2.errors.SerializationFailure(
-                        "concurrent enqueue of the same idempotency key"
-                    )
-                result.append((self.browse(mid), False))
-        if new_ids:
-            self._trigger_processing(direction)
+                continue
+            mid = new_ids.get(key) or existing.get(key)
+            if not mid:
+                raise psycopg2.errors.SerializationFailure(
+                    "concurrent enqueue of the same idempotency key"
+                )
+            result.append((self.browse(mid), False))
         return result
 
     @api.model

@@ -79,8 +79,6 @@ class PssMessageOutbound(models.AbstractModel):
         ``time.monotonic()`` seconds), or whose system's circuit opened during
         this batch, goes back to the queue unsent with its attempt given back.
         """
-        from ..lib.sender import send_event
-
         counts = {}
         paused = set()  # systems whose circuit opened during this batch
         waiting = list(ids)
@@ -108,72 +106,68 @@ class PssMessageOutbound(models.AbstractModel):
             owned = self._lock_owned([message_id], worker)
             if not owned:
                 continue
-            started = time.monotonic()
-            note = message._unsendable_note()
-            if note:
-                message.write(
-                    {
-                        "state": "cancelled",
-                        "finished_at": now or fields.Datetime.now(),
-                        "lease_owner": False,
-                        "lease_expires_at": False,
-                        "note": note,
-                    }
-                )
-                counts["cancelled"] = counts.get("cancelled", 0) + 1
-                if commit:
-                    self.env.cr.commit()  # pylint: disable=invalid-commit
-                continue
-            try:
-                envelope = message._outbound_envelope()
-            except CryptoError as error:
-                outcome = message._finish(
-                    {
-                        message.id: PssDataError(
-                            _("The payload cannot be decrypted: %s; not sent.", error)
-                        )
-                    },
-                    {},
-                    {},
-                    started,
-                    now,
-                )
-                for key, value in outcome.items():
-                    counts[key] = counts.get(key, 0) + value
-                if commit:
-                    self.env.cr.commit()  # pylint: disable=invalid-commit
-                continue
-            token, secret = system._outbound_credentials()
-            with telemetry.span(
-                "pss.send",
-                message.traceparent,
-                message._pss_span_attributes(),
-                kind="client",
-            ) as step:
-                error = send_event(
-                    url=system.outbound_url,
-                    envelope=envelope,
-                    idempotency_key=message.uuid,
-                    secret=secret,
-                    token=token,
-                    timeout=timeout,
-                    traceparent=step.traceparent,
-                )
-                step.outcome(
-                    "delivered"
-                    if error is None
-                    else f"failed:{getattr(error, 'category', 'error')}",
-                    error=error is not None,
-                )
-            pause = system.sudo()._pss_circuit_record(error, now=now)
-            if pause:
-                paused.add(system.id)
-                # Its retry is due when the circuit lets a probe through.
-                error.retry_after = max(error.retry_after or 0, pause)
-            failures = {message.id: error} if error else {}
-            outcome = message._finish(failures, {}, {}, started, now)
-            for key, value in outcome.items():
+            for key, value in message._send_owned(timeout, now, paused).items():
                 counts[key] = counts.get(key, 0) + value
             if commit:
                 self.env.cr.commit()  # pylint: disable=invalid-commit
         return counts
+
+    def _send_owned(self, timeout, now, paused):
+        """Send this message (claimed and locked by the worker); return the
+        counts of what it became. A message nobody can receive any more is
+        cancelled, one whose payload cannot be decrypted is dead, unsent."""
+        self.ensure_one()
+        started = time.monotonic()
+        note = self._unsendable_note()
+        if note:
+            self.write(
+                {
+                    "state": "cancelled",
+                    "finished_at": now or fields.Datetime.now(),
+                    "lease_owner": False,
+                    "lease_expires_at": False,
+                    "note": note,
+                }
+            )
+            return {"cancelled": 1}
+        try:
+            envelope = self._outbound_envelope()
+        except CryptoError as error:
+            reason = _("The payload cannot be decrypted: %s; not sent.", error)
+            return self._finish({self.id: PssDataError(reason)}, {}, {}, started, now)
+        system = self.system_id
+        error = self._send_envelope(envelope, timeout)
+        pause = system.sudo()._pss_circuit_record(error, now=now)
+        if pause:
+            paused.add(system.id)
+            # Its retry is due when the circuit lets a probe through.
+            error.retry_after = max(error.retry_after or 0, pause)
+        failures = {self.id: error} if error else {}
+        return self._finish(failures, {}, {}, started, now)
+
+    def _send_envelope(self, envelope, timeout):
+        """POST the envelope in a "send" step of the message's trace; return
+        the error (None: delivered)."""
+        from ..lib.sender import send_event
+
+        system = self.system_id
+        token, secret = system._outbound_credentials()
+        with telemetry.span(
+            "pss.send", self.traceparent, self._pss_span_attributes(), kind="client"
+        ) as step:
+            error = send_event(
+                url=system.outbound_url,
+                envelope=envelope,
+                idempotency_key=self.uuid,
+                secret=secret,
+                token=token,
+                timeout=timeout,
+                traceparent=step.traceparent,
+            )
+            step.outcome(
+                "delivered"
+                if error is None
+                else f"failed:{getattr(error, 'category', 'error')}",
+                error=error is not None,
+            )
+        return error
