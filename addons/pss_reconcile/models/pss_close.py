@@ -444,10 +444,12 @@ class PssClose(models.Model):
         if vals["state"] == "ready":
             # Some entities locked, the others ready: the lock is to do.
             vals["lock_state"] = "todo"
+        # One line per entity that blocks: which, and why.
         reasons = [
-            f"{company.pss_entity_code or company.name}: {reason}"
+            f"{company.pss_entity_code or company.name}: "
+            + "; ".join(steps["reasons"])
             for company, steps in per_entity.items()
-            for reason in steps["reasons"]
+            if steps["reasons"]
         ]
         vals.update(reasons=reasons, blocking="\n".join(reasons) or False)
         return vals
