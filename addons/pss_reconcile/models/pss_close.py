@@ -446,8 +446,7 @@ class PssClose(models.Model):
             vals["lock_state"] = "todo"
         # One line per entity that blocks: which, and why.
         reasons = [
-            f"{company.pss_entity_code or company.name}: "
-            + "; ".join(steps["reasons"])
+            f"{company.pss_entity_code or company.name}: " + "; ".join(steps["reasons"])
             for company, steps in per_entity.items()
             if steps["reasons"]
         ]
