@@ -95,6 +95,13 @@ def finance(env, args):
     with open(args.summary, encoding="utf-8") as handle:
         summary = json.load(handle)
     start, end = (date.fromisoformat(d) for d in summary["period"])
+    # The month a controller closes: the PSA's control totals, the close
+    # screen and the nightly runs count the calendar month of the simulated
+    # weeks (one period, not a second November beside the calendar one).
+    month_start, month_end = (
+        date.fromisoformat(d)
+        for d in summary.get("statement_period", summary["period"])
+    )
     user = env.ref("pss_demo.user_finance")
     companies = env["res.company"].search(
         [("pss_entity_code", "in", summary["entities"])]
@@ -121,7 +128,7 @@ def finance(env, args):
             f"{run.invoice_count} invoice(s), {approved} approved; {run.summary or ''}"
         )
         env.cr.commit()
-    ic_run = fenv["pss.ic.run"].create({"date_from": start, "date_to": end})
+    ic_run = fenv["pss.ic.run"].create({"date_from": month_start, "date_to": month_end})
     ic_run.action_run()
     print(
         f"demo_steps: intercompany run {ic_run.name}: {ic_run.state}, "
@@ -134,7 +141,13 @@ def finance(env, args):
         recon = (
             fenv["pss.recon.run"]
             .with_company(company)
-            .create({"company_id": company.id, "date_from": start, "date_to": end})
+            .create(
+                {
+                    "company_id": company.id,
+                    "date_from": month_start,
+                    "date_to": month_end,
+                }
+            )
         )
         recon.action_run()
         print(
@@ -143,18 +156,9 @@ def finance(env, args):
             f"{recon.exception_count} exception(s)"
         )
         env.cr.commit()
-    # The nightly reconciliation ran when the server started, before the
-    # month arrived: run it again now, as the next night would (the calendar
-    # months' runs then show the unbilled time, intercompany balances and
-    # the queue's health).
-    nightly = env["pss.recon.run"]._cron_reconcile()
-    for recon in nightly:
-        print(
-            f"demo_steps: nightly reconciliation {recon.name}: {recon.state}, "
-            f"{recon.matched_count} matched, {recon.variance_count} variance(s), "
-            f"{recon.exception_count} exception(s)"
-        )
-    env.cr.commit()
+    # The nightly runs made while the month arrived found nothing (they
+    # leave no record) or are superseded by these: the runs above are the
+    # current ones, on top of the lists.
     env["ir.config_parameter"].set_param(
         MARK,
         json.dumps(
@@ -166,6 +170,7 @@ def finance(env, args):
         ),
     )
     env.cr.commit()
+    print_close(fenv, companies, month_start, month_end)
     cards = fenv["pss.recon.dashboard"].search([("company_id", "in", companies.ids)])
     print("demo_steps: Finance -> Integration control:")
     for card in cards:
@@ -175,6 +180,26 @@ def finance(env, args):
             f"{card.currency_id.name}, dead & parked {card.failed_message_count}, "
             f"stuck retries {card.stuck_retry_count}, open variances "
             f"{card.open_variance_count}, IC mismatches {card.ic_mismatch_count}"
+        )
+
+
+def print_close(fenv, companies, date_from, date_to):
+    """Finance -> Month-end close of the demo month, as the screen shows it
+    to the finance user: the group's checklist, then each entity's."""
+    Close = fenv["pss.close"]
+    group = Close._pss_get_or_create_group(date_from, date_to)
+    entities = Close._pss_get_or_create(companies, date_from, date_to)
+    fenv.cr.commit()
+    print("demo_steps: Finance -> Month-end close:")
+    for close in group | entities.sorted(lambda c: c.company_id.id):
+        print(
+            f"  {close.name}: {close.state}; failed messages {close.message_count}, "
+            f"unbilled {close.unbilled_count} row(s) = {close.unbilled_hours:.2f} h, "
+            f"billing runs {close.billing_run_count}, "
+            f"invoices to approve {close.draft_invoice_count}, "
+            f"IC runs {close.ic_run_count}, IC mismatches {close.ic_mismatch_count}, "
+            f"open variances {close.variance_count}, signed {close.signed_count}, "
+            f"drafts blocking {close.blocking_draft_count}"
         )
 
 

@@ -40,6 +40,16 @@ SCREENS = {
         "pss_reconcile.pss_recon_run_action",
         "open_most:variance_count",
     ),
+    # the month-end close of the last closed month (the menu's server
+    # action makes it): the group's, and the German entity's (as finance)
+    "finance_close_group": (
+        "pss_reconcile.pss_close_action_server_open",
+        "open_row:Group",
+    ),
+    "finance_close_entity": (
+        "pss_reconcile.pss_close_action_server_open",
+        "open_row:DE01",
+    ),
     "billing_runs": ("pss_billing.pss_billing_run_action", None),
     "billing_wip": ("pss_billing.pss_billing_wip_action", None),
     "intercompany_charges": ("pss_intercompany.pss_ic_charge_action", None),
@@ -95,6 +105,19 @@ CLICK = """
     const button = document.querySelector('.o_form_view button[name="%s"]');
     if (button) button.click();
     return !!button;
+})()
+"""
+# Open the first row whose name contains %s.
+OPEN_ROW = """
+(() => {
+    for (const row of document.querySelectorAll('.o_data_row')) {
+        const cell = row.querySelector('td[name="name"]');
+        if (cell && cell.innerText.includes(%s)) {
+            cell.click();
+            return true;
+        }
+    }
+    return false;
 })()
 """
 # Open the row with the highest number in column %s.
@@ -255,6 +278,8 @@ def main():
                     opened = browser.js(OPEN_MOST % column)
                 elif action == "this_month":
                     opened = browser.js(THIS_MONTH % column)
+                elif action == "open_row":
+                    opened = browser.js(OPEN_ROW % json.dumps(column))
                 elif action == "click":
                     opened = browser.js(CLICK % column)
                 else:

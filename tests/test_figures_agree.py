@@ -44,6 +44,19 @@ CARD_FIGURES = {
     "draft_hours": ("sum", "hours"),
     "last_signed_run_id": ("latest", "signed_at"),
 }
+# Close-screen figures of the group that add up its entities' (the others,
+# intercompany runs and balances, concern two entities at once).
+GROUP_SUMS = (
+    "message_count",
+    "unbilled_count",
+    "unbilled_hours",
+    "billing_run_count",
+    "draft_invoice_count",
+    "recon_run_count",
+    "variance_count",
+    "signed_count",
+    "blocking_draft_count",
+)
 # Not figures: what the figures are in.
 NOT_FIGURES = {
     "month",
@@ -333,7 +346,8 @@ class TestFiguresAgree(ReconcileMixin, ReportingCase):
         its form equals the count (or the hours) of what the button opens,
         for April (signed off and run again: the new run is the current one,
         not signed; a mismatch, a dead message)
-        and May (a draft waiting for approval), per entity."""
+        and May (a draft waiting for approval), per entity and for the
+        group."""
         Close = self.env["pss.close"]
         arch = etree.fromstring(
             Close.get_views([(False, "form")])["views"]["form"]["arch"]
@@ -353,6 +367,16 @@ class TestFiguresAgree(ReconcileMixin, ReportingCase):
             for period in (APRIL, MAY):
                 closes = env["pss.close"]._pss_get_or_create(companies, *period)
                 self.assertEqual(closes.company_id, companies)
+                # The group's close: every figure is also what its button
+                # opens, and the entities' figures added up (a pair's
+                # intercompany run or balance is one record, counted once).
+                group = env["pss.close"]._pss_get_or_create_group(*period)
+                for figure in GROUP_SUMS:
+                    where = f"{user.login} {group.name} {figure} = sum of entities"
+                    self.assertFigure(
+                        where, figure, group[figure], sum(closes.mapped(figure))
+                    )
+                closes |= group
                 for close in closes:
                     for method, context, figures in scopes:
                         action = getattr(close.with_context(**context), method)()

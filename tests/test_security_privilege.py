@@ -187,6 +187,11 @@ class TestSensitiveResourceCost(TourMixin, TimesheetMixin, ProjectHttpCase):
         self.assertIn(COST, shown.text)
 
     def rpc(self, model, method, args, kwargs=None):
+        answer = self.rpc_answer(model, method, args, kwargs)
+        self.assertIn("result", answer, answer.get("error"))
+        return answer["result"]
+
+    def rpc_answer(self, model, method, args, kwargs=None):
         body = {
             "jsonrpc": "2.0",
             "method": "call",
@@ -207,9 +212,7 @@ class TestSensitiveResourceCost(TourMixin, TimesheetMixin, ProjectHttpCase):
             headers={"Content-Type": "application/json"},
         )
         self.assertEqual(response.status_code, 200)
-        answer = response.json()
-        self.assertIn("result", answer, answer.get("error"))
-        return answer["result"]
+        return response.json()
 
     def test_pss_user_opens_the_records_of_a_resource_message(self):
         """Issue 18: a pss User without HR rights pressed the Records smart
@@ -256,21 +259,85 @@ class TestSensitiveResourceCost(TourMixin, TimesheetMixin, ProjectHttpCase):
     def test_pss_user_follows_the_records_button_in_the_browser(self):
         """The same in the browser (tour pss_viewer_records_tour): the
         Records smart button of a resource.upserted message opens the public
-        employee, no "Odoo Error"."""
+        employee, no "Odoo Error", no cost. Then (issue 18, tour
+        pss_viewer_no_cost_tour) the unbilled time (pivot, list, measures,
+        optional columns) and the Integration control dashboard, opened by
+        URL, show no cost anywhere; over JSON-RPC every cost field and the
+        KPI reports are refused."""
         message = self.post(
             self.hris,
             "resource.upserted",
-            self.resource(unique("R-"), name="Tour Resource Person"),
+            self.resource(
+                unique("R-"),
+                name="Tour Resource Person",
+                hourly_cost={
+                    "amount": COST,
+                    "currency": "EUR",
+                    "effective_from": "2026-01-01",
+                },
+            ),
             self.company_de,
         )
         self.process()
         self.assertEqual(message.state, "done", message.last_error)
         self.assertEqual(len(message.record_ids), 1)
+        # Four approved hours of that resource, not billed: 349.00 at cost.
+        eng = self.tm_engagement(self.company_de)
+        approved = self.post(
+            self.psa,
+            "timesheet.approved",
+            {
+                "lines": [
+                    self.line(
+                        unique("L-"), message.payload["external_id"], eng, hours="4"
+                    )
+                ]
+            },
+            self.company_de,
+        )
+        self.process()
+        self.assertDone(approved)
+        wip = self.env["pss.billing.wip"].search(
+            [("company_id", "=", self.company_de.id), ("value_cost", "=", 349.0)]
+        )
+        self.assertEqual(len(wip), 1, "the cost the viewer must not see")
+        self.viewer.company_id = self.company_de
+        self.env.flush_all()
         self.pss_tour(
             f"/web#model=pss.message&id={message.id}&view_type=form",
             "pss_viewer_records_tour",
             login=self.viewer.login,
         )
+        for url in (
+            "action=pss_billing.pss_billing_wip_action",
+            "action=pss_billing.pss_billing_wip_action&view_type=list",
+            "action=pss_reconcile.pss_recon_dashboard_action",
+        ):
+            self.pss_tour(
+                f"/web#{url}",
+                "pss_viewer_no_cost_tour",
+                login=self.viewer.login,
+            )
+        # The server refuses the cost fields and the KPI reports.
+        self.authenticate(self.viewer.login, self.viewer.login)
+        refused = (
+            ("pss.billing.wip", "read", [wip.ids, ["value_cost"]]),
+            ("pss.billing.wip", "read", [wip.ids, ["value_cost_group"]]),
+            ("pss.report.engagement", "search_read", [[], ["cost"]]),
+            ("pss.report.engagement", "search_read", [[], ["revenue"]]),
+            ("pss.report.dashboard", "search_read", [[], ["margin"]]),
+            ("account.analytic.line", "search_read", [[], ["pss_hourly_cost"]]),
+        )
+        for model, method, args in refused:
+            answer = self.rpc_answer(model, method, args)
+            self.assertIn("error", answer, f"{model}.{method} {args}")
+            self.assertEqual(
+                answer["error"]["data"]["name"], "odoo.exceptions.AccessError"
+            )
+            self.assertNotIn("349", json.dumps(answer))
+        (row,) = self.rpc("pss.billing.wip", "read", [wip.ids])
+        self.assertEqual(row["hours"], 4.0)
+        self.assertFalse({"value_cost", "value_cost_group"} & set(row))
 
     def test_psa_may_not_send_customers_403_and_nothing_stored(self):
         """Issue 8: a PSA created sales customers and confirmed orders."""

@@ -25,6 +25,7 @@ if "pss_client" not in sys.modules and _CLIENT not in sys.path:
     sys.path.insert(0, _CLIENT)
 
 START = date(2026, 3, 2)  # a Monday
+MARCH = (date(2026, 3, 1), date(2026, 3, 31))
 LINE = "account.analytic.line"
 
 
@@ -265,7 +266,8 @@ class TestSimulatorAgainstTheServer(ProjectHttpCase):
         )
         self.assertEqual(
             {(s.date_from, s.date_to) for s in statements},
-            {(START, START + timedelta(days=6))},
+            {MARCH},
+            "the calendar month of the simulated week (issue 18: one period)",
         )
         # The planted variances show on the screens with the sign the
         # simulator prints: external (the PSA's total) minus Odoo.
@@ -283,8 +285,8 @@ class TestSimulatorAgainstTheServer(ProjectHttpCase):
             run = self.env["pss.recon.run"].create(
                 {
                     "company_id": company.id,
-                    "date_from": START,
-                    "date_to": START + timedelta(days=6),
+                    "date_from": MARCH[0],
+                    "date_to": MARCH[1],
                 }
             )
             run.action_run()

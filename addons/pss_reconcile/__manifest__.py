@@ -5,7 +5,7 @@
     "summary": "Reconciles Odoo against the external systems' control totals "
     "(hours, invoiced amounts), unbilled time, intercompany balances and the "
     "sync queue's health; exceptions, sign-off and a finance control dashboard",
-    "version": "17.0.1.3.0",
+    "version": "17.0.1.4.0",
     "category": "Accounting/Accounting",
     "website": "https://github.com/pss-odoo/pss",
     "author": "PSS contributors",

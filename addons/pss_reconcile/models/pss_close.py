@@ -1,13 +1,29 @@
 from datetime import datetime, time, timedelta
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.osv import expression
 from odoo.tools import date_utils
 
 FINANCE_GROUP = "pss_core.group_pss_finance"
 ACCOUNTING_GROUP = "account.group_account_manager"
 FAILED_STATES = ("dead", "parked", "retrying")
 STEP_STATES = [("done", "Done"), ("todo", "To do"), ("blocked", "Blocked")]
+# Figures whose records belong to one entity each: the group's count is the
+# sum of its entities'. The others (intercompany runs and balances concern
+# two entities, an all-pairs run every entity) are counted once.
+STEPS = (
+    "message",
+    "unbilled",
+    "billing_run",
+    "draft_invoice",
+    "ic_run",
+    "ic_mismatch",
+    "recon_run",
+    "variance",
+    "signed",
+    "blocking_draft",
+)
 
 # What each figure of the checklist opens: figure -> (model, title).
 OPENS = {
@@ -31,26 +47,43 @@ def last_closed_month(today):
 
 
 class PssClose(models.Model):
-    """Month-end close of one entity and period: the checklist a controller
-    follows, in order, each step with its state, its figure and the button
-    that does it or opens what holds it. Every figure is the count (or sum)
-    of the records its button opens: both come from ``_pss_domain``, read
-    as the user who looks at the screen. The last step sets the entity's
-    lock date for non-advisers (``period_lock_date``) to the period end,
-    only when every step above is done."""
+    """Month-end close of one entity and period, or of the group: the
+    checklist a controller follows, in order, each step with its state, its
+    figure and the button that does it or opens what holds it. Every figure
+    is the count (or sum) of the records its button opens: both come from
+    ``_pss_domain``, read as the user who looks at the screen. The last step
+    sets the entity's lock date for non-advisers (``period_lock_date``) to
+    the period end, only when every step above is done.
+
+    The group's close (``scope`` group, no entity) is the same checklist
+    over the entities the user works in (the companies allowed in the
+    session that are pss entities): each figure counts the records of all
+    of them, a step is done only when it is done in every entity, its
+    buttons open (and do) the step in all of them, and its lock sets every
+    entity's lock date, only when nothing blocks in any (or it says which
+    entity blocks and why)."""
 
     _name = "pss.close"
     _description = "Month-end close"
-    _order = "date_to desc, company_id"
+    _order = "date_to desc, scope desc, company_id"
     _check_company_auto = True
 
     name = fields.Char(compute="_compute_name", store=True)
+    scope = fields.Selection(
+        [("entity", "Entity"), ("group", "Group")],
+        required=True,
+        default="entity",
+        readonly=True,
+        help="Entity: one entity's close. Group: every entity you work in, together.",
+    )
     company_id = fields.Many2one(
         "res.company",
         string="Entity",
-        required=True,
         default=lambda self: self.env.company,
         index=True,
+    )
+    entity_names = fields.Char(
+        string="Entities", compute="_compute_steps", help="What the figures count."
     )
     date_from = fields.Date(
         required=True, default=lambda self: self._default_period()[0]
@@ -107,11 +140,23 @@ class PssClose(models.Model):
             "An entity has one close per period.",
         ),
         (
+            "pss_close_scope",
+            "CHECK((scope = 'group') = (company_id IS NULL))",
+            "A group close has no entity; an entity close has one.",
+        ),
+        (
             "pss_close_dates",
             "CHECK(date_from <= date_to)",
             "A period ends on or after its start.",
         ),
     ]
+
+    def init(self):
+        # One group close per period (UNIQUE above ignores the empty entity).
+        self.env.cr.execute(
+            """CREATE UNIQUE INDEX IF NOT EXISTS pss_close_group_unique
+               ON pss_close (date_from, date_to) WHERE company_id IS NULL"""
+        )
 
     @api.model
     def _default_period(self):
@@ -120,7 +165,10 @@ class PssClose(models.Model):
     @api.depends("company_id", "date_from", "date_to")
     def _compute_name(self):
         for close in self:
-            entity = close.company_id.pss_entity_code or close.company_id.name or ""
+            if close.scope == "group":
+                entity = _("Group")
+            else:
+                entity = close.company_id.pss_entity_code or close.company_id.name or ""
             if (
                 close.date_from
                 and close.date_to
@@ -140,9 +188,19 @@ class PssClose(models.Model):
     # ------------------------------------------------------------------
     # What each figure counts and its button opens
     # ------------------------------------------------------------------
-    def _pss_ic_agreements(self):
+    def _pss_companies(self):
+        """The entities the close covers: its entity, or for the group the
+        pss entities allowed in the session (every allowed company when none
+        is a pss entity)."""
         self.ensure_one()
-        company = self.company_id.id
+        if self.scope != "group":
+            return self.company_id
+        companies = self.env.companies
+        return companies.filtered("pss_entity_code") or companies
+
+    def _pss_ic_agreements(self, company=None):
+        self.ensure_one()
+        companies = company or self._pss_companies()
         return self.env["pss.ic.agreement"].search(
             [
                 ("date_from", "<=", self.date_to),
@@ -150,22 +208,21 @@ class PssClose(models.Model):
                 ("date_to", "=", False),
                 ("date_to", ">=", self.date_from),
                 "|",
-                ("provider_company_id", "=", company),
-                ("consumer_company_id", "=", company),
+                ("provider_company_id", "in", companies.ids),
+                ("consumer_company_id", "in", companies.ids),
             ]
         )
 
-    def _pss_ic_current_balances(self):
+    def _pss_ic_current_balances(self, company):
         """The latest balance check of each of the entity's pairs made for
         the period (by a run of the period, or dated in it): a later check
         of a pair supersedes an earlier one."""
         self.ensure_one()
-        company = self.company_id.id
         checks = self.env["pss.ic.balance"].search(
             [
                 "|",
-                ("provider_company_id", "=", company),
-                ("consumer_company_id", "=", company),
+                ("provider_company_id", "=", company.id),
+                ("consumer_company_id", "=", company.id),
                 "|",
                 "&",
                 ("run_id.date_to", ">=", self.date_from),
@@ -183,17 +240,24 @@ class PssClose(models.Model):
             latest.setdefault(check.agreement_id.id, check)
         return self.env["pss.ic.balance"].browse(c.id for c in latest.values())
 
-    def _pss_domain(self, figure):
-        """The domain of what ``figure`` counts and its button opens."""
+    def _pss_domain(self, figure, company=None):
+        """The domain of what ``figure`` counts and its button opens: of
+        ``company``, else of the close's entity, else of all the group's."""
         self.ensure_one()
         if figure not in OPENS:
             raise UserError(_("Unknown step %s", figure))
-        return getattr(self, f"_pss_domain_{figure}")()
+        method = getattr(self, f"_pss_domain_{figure}")
+        if company:
+            return method(company)
+        companies = self._pss_companies()
+        if figure == "blocking_draft":
+            return method(companies)
+        return expression.OR([method(c) for c in companies] or [[(0, "=", 1)]])
 
-    def _pss_domain_message(self):
+    def _pss_domain_message(self, company):
         since = datetime.combine(self.date_from, time.min)
         return [
-            ("company_id", "=", self.company_id.id),
+            ("company_id", "=", company.id),
             ("state", "in", FAILED_STATES),
             "|",
             ("received_at", ">=", since),
@@ -202,32 +266,32 @@ class PssClose(models.Model):
             ("create_date", ">=", since),
         ]
 
-    def _pss_domain_unbilled(self):
+    def _pss_domain_unbilled(self, company):
         return [
-            ("company_id", "=", self.company_id.id),
+            ("company_id", "=", company.id),
             ("approved", "=", True),
             ("billing_state", "=", "unbilled"),
             ("oldest_date", "<=", self.date_to),
         ]
 
-    def _pss_domain_billing_run(self):
+    def _pss_domain_billing_run(self, company):
         return [
-            ("company_id", "=", self.company_id.id),
+            ("company_id", "=", company.id),
             ("state", "=", "done"),
             ("date_from", "<=", self.date_to),
             ("date_to", ">=", self.date_to),
         ]
 
-    def _pss_domain_draft_invoice(self):
+    def _pss_domain_draft_invoice(self, company):
         return [
-            ("company_id", "=", self.company_id.id),
+            ("company_id", "=", company.id),
             ("state", "=", "draft"),
             ("pss_approval_state", "=", "to_approve"),
             ("date", "<=", self.date_to),
         ]
 
-    def _pss_domain_ic_run(self):
-        cid = self.company_id.id
+    def _pss_domain_ic_run(self, company):
+        cid = company.id
         return [
             ("state", "=", "done"),
             ("date_from", "<=", self.date_from),
@@ -243,43 +307,43 @@ class PssClose(models.Model):
             ("agreement_id", "=", False),
         ]
 
-    def _pss_domain_ic_mismatch(self):
-        balances = self._pss_ic_current_balances()
+    def _pss_domain_ic_mismatch(self, company):
+        balances = self._pss_ic_current_balances(company)
         return [("id", "in", balances.ids), ("state", "=", "mismatch")]
 
-    def _pss_recon_domain(self, states):
+    def _pss_recon_domain(self, company, states):
         return [
-            ("company_id", "=", self.company_id.id),
+            ("company_id", "=", company.id),
             ("date_from", "=", self.date_from),
             ("date_to", "=", self.date_to),
             ("is_latest", "=", True),
             ("state", "in", states),
         ]
 
-    def _pss_domain_recon_run(self):
-        return self._pss_recon_domain(("done", "signed"))
+    def _pss_domain_recon_run(self, company):
+        return self._pss_recon_domain(company, ("done", "signed"))
 
-    def _pss_domain_signed(self):
-        return self._pss_recon_domain(("signed",))
+    def _pss_domain_signed(self, company):
+        return self._pss_recon_domain(company, ("signed",))
 
-    def _pss_domain_variance(self):
+    def _pss_domain_variance(self, company):
         """The open lines of the period's current run (the finance card's
         open variances, restricted to the period)."""
         return [
-            *self.env["pss.recon.line"]._open_domain(self.company_id),
+            *self.env["pss.recon.line"]._open_domain(company),
             ("run_id.date_from", "=", self.date_from),
             ("run_id.date_to", "=", self.date_to),
         ]
 
-    def _pss_domain_blocking_draft(self):
+    def _pss_domain_blocking_draft(self, companies):
         """pss_billing's "Drafts blocking the period close", at the end of
         this period."""
         return self.env["pss.billing.run"]._pss_lock_blocking_domain(
-            lock_date=self.date_to, companies=self.company_id
+            lock_date=self.date_to, companies=companies
         )
 
-    def _pss_records(self, figure):
-        return self.env[OPENS[figure][0]].search(self._pss_domain(figure))
+    def _pss_records(self, figure, company=None):
+        return self.env[OPENS[figure][0]].search(self._pss_domain(figure, company))
 
     # ------------------------------------------------------------------
     # The checklist
@@ -287,68 +351,115 @@ class PssClose(models.Model):
     @api.depends_context("uid", "allowed_company_ids")
     def _compute_steps(self):
         for close in self:
-            if not close.company_id or not close.date_from or not close.date_to:
+            companies = close._pss_companies() if close.date_from else None
+            if not companies or not close.date_to:
                 close.update(close._pss_empty_steps())
                 continue
-            counts = {
-                figure: len(close._pss_records(figure))
-                for figure in OPENS
-                if figure != "unbilled"
-            }
-            unbilled = close._pss_records("unbilled")
-            agreements = len(close._pss_ic_agreements())
-            vals = {
-                "message_count": counts["message"],
-                "unbilled_count": len(unbilled),
-                "unbilled_hours": sum(unbilled.mapped("hours")),
-                "billing_run_count": counts["billing_run"],
-                "draft_invoice_count": counts["draft_invoice"],
-                "ic_agreement_count": agreements,
-                "ic_run_count": counts["ic_run"],
-                "ic_mismatch_count": counts["ic_mismatch"],
-                "recon_run_count": counts["recon_run"],
-                "variance_count": counts["variance"],
-                "signed_count": counts["signed"],
-                "blocking_draft_count": counts["blocking_draft"],
-            }
-
-            def zero(count):
-                return "done" if not count else "todo"
-
-            ic_ran = counts["ic_run"] or not agreements
-            recon_ran = bool(counts["recon_run"])
-            vals.update(
-                message_state=zero(counts["message"]),
-                unbilled_state=zero(len(unbilled)),
-                billing_run_state="done" if counts["billing_run"] else "todo",
-                draft_invoice_state=zero(counts["draft_invoice"]),
-                ic_run_state="done" if ic_ran else "todo",
-                ic_mismatch_state=(
-                    zero(counts["ic_mismatch"]) if ic_ran else "blocked"
-                ),
-                recon_run_state="done" if recon_ran else "todo",
-                variance_state=zero(counts["variance"]) if recon_ran else "blocked",
-                signed_state=(
-                    "done" if counts["signed"] else ("todo" if recon_ran else "blocked")
-                ),
-                blocking_draft_state=zero(counts["blocking_draft"]),
-            )
-            close.update(vals)
-            reasons = close._pss_blocking()
-            locked = bool(
-                close.company_id.period_lock_date
-                and close.company_id.period_lock_date >= close.date_to
-            )
-            close.blocking = "\n".join(reasons) or False
-            if locked:
-                close.lock_state, close.state = "done", "locked"
-            elif reasons:
-                close.lock_state, close.state = "blocked", "open"
+            per_entity = {c: close._pss_steps(c) for c in companies}
+            if close.scope == "group":
+                vals = close._pss_group_steps(per_entity)
             else:
-                close.lock_state, close.state = "todo", "ready"
+                vals = per_entity[close.company_id]
+            close.update(
+                {
+                    **{k: v for k, v in vals.items() if k != "reasons"},
+                    "entity_names": ", ".join(
+                        c.pss_entity_code or c.name for c in companies
+                    ),
+                }
+            )
+
+    def _pss_steps(self, company):
+        """The checklist of one entity: figures, states, what blocks its
+        lock (``reasons``), its lock state."""
+        self.ensure_one()
+        records = {figure: self._pss_records(figure, company) for figure in STEPS}
+        counts = {figure: len(found) for figure, found in records.items()}
+        agreements = len(self._pss_ic_agreements(company))
+        vals = {f"{figure}_count": count for figure, count in counts.items()}
+        vals.update(
+            unbilled_hours=sum(records["unbilled"].mapped("hours")),
+            ic_agreement_count=agreements,
+        )
+
+        def zero(count):
+            return "done" if not count else "todo"
+
+        ic_ran = counts["ic_run"] or not agreements
+        recon_ran = bool(counts["recon_run"])
+        vals.update(
+            message_state=zero(counts["message"]),
+            unbilled_state=zero(counts["unbilled"]),
+            billing_run_state="done" if counts["billing_run"] else "todo",
+            draft_invoice_state=zero(counts["draft_invoice"]),
+            ic_run_state="done" if ic_ran else "todo",
+            ic_mismatch_state=(zero(counts["ic_mismatch"]) if ic_ran else "blocked"),
+            recon_run_state="done" if recon_ran else "todo",
+            variance_state=zero(counts["variance"]) if recon_ran else "blocked",
+            signed_state=(
+                "done" if counts["signed"] else ("todo" if recon_ran else "blocked")
+            ),
+            blocking_draft_state=zero(counts["blocking_draft"]),
+        )
+        reasons = self._pss_reasons(vals)
+        locked = bool(
+            company.period_lock_date and company.period_lock_date >= self.date_to
+        )
+        if locked:
+            vals.update(lock_state="done", state="locked")
+        elif reasons:
+            vals.update(lock_state="blocked", state="open")
+        else:
+            vals.update(lock_state="todo", state="ready")
+        vals.update(reasons=reasons, blocking="\n".join(reasons) or False)
+        return vals
+
+    def _pss_group_steps(self, per_entity):
+        """The group's checklist from its entities': each figure counts the
+        records of all of them (once: a pair's balance or an all-pairs run
+        is one record), a step is done only when it is in every entity,
+        and what blocks the lock is said per entity."""
+        vals = {}
+        for figure in STEPS:
+            found = self._pss_records(figure)
+            vals[f"{figure}_count"] = len(found)
+            if figure == "unbilled":
+                vals["unbilled_hours"] = sum(found.mapped("hours"))
+        vals["ic_agreement_count"] = len(self._pss_ic_agreements())
+        for name in [*(f"{f}_state" for f in STEPS), "lock_state"]:
+            states = {steps[name] for steps in per_entity.values()}
+            if states == {"done"}:
+                vals[name] = "done"
+            elif "todo" in states:
+                vals[name] = "todo"
+            else:
+                vals[name] = "blocked"
+        entity_states = {steps["state"] for steps in per_entity.values()}
+        if entity_states == {"locked"}:
+            vals["state"] = "locked"
+        elif "open" in entity_states:
+            vals["state"] = "open"
+        else:
+            vals["state"] = "ready"
+        if vals["state"] == "ready":
+            # Some entities locked, the others ready: the lock is to do.
+            vals["lock_state"] = "todo"
+        # One line per entity that blocks: which, and why.
+        reasons = [
+            f"{company.pss_entity_code or company.name}: " + "; ".join(steps["reasons"])
+            for company, steps in per_entity.items()
+            if steps["reasons"]
+        ]
+        vals.update(reasons=reasons, blocking="\n".join(reasons) or False)
+        return vals
 
     def _pss_empty_steps(self):
-        vals = {"blocking": False, "state": "open", "lock_state": "blocked"}
+        vals = {
+            "blocking": False,
+            "state": "open",
+            "lock_state": "blocked",
+            "entity_names": False,
+        }
         for name, field in self._fields.items():
             if name.endswith("_count") or name == "unbilled_hours":
                 vals[name] = 0
@@ -356,9 +467,10 @@ class PssClose(models.Model):
                 vals.setdefault(name, "todo")
         return vals
 
-    def _pss_blocking(self):
-        """What stops the lock, one line per step not done (empty: none)."""
-        self.ensure_one()
+    @api.model
+    def _pss_reasons(self, steps):
+        """What stops the lock, one line per step not done (empty: none),
+        from one entity's ``steps`` (see ``_pss_steps``)."""
         checks = [
             ("message_state", _("%s dead, parked or retrying messages"), "message"),
             ("unbilled_state", _("%s rows of approved time not billed"), "unbilled"),
@@ -381,13 +493,20 @@ class PssClose(models.Model):
         ]
         reasons = []
         for state_field, text, figure in checks:
-            if self[state_field] == "done":
+            if steps[state_field] == "done":
                 continue
-            if figure and not self[f"{figure}_count"]:
+            if figure and not steps[f"{figure}_count"]:
                 # Blocked by an earlier step, which says why.
                 continue
-            reasons.append(text % self[f"{figure}_count"] if figure else text)
+            reasons.append(text % steps[f"{figure}_count"] if figure else text)
         return reasons
+
+    def _pss_blocking(self):
+        """What stops the lock, one line per step not done (empty: none);
+        for the group, per entity."""
+        self.ensure_one()
+        self.invalidate_recordset()
+        return self.blocking.splitlines() if self.blocking else []
 
     # ------------------------------------------------------------------
     # Buttons: open what a figure counts
@@ -437,22 +556,51 @@ class PssClose(models.Model):
             raise AccessError(_("Only pss Finance closes a period."))
         self.check_access_rule("write")
 
+    @api.constrains("scope", "company_id")
+    def _check_scope(self):
+        for close in self:
+            if (close.scope == "group") != (not close.company_id):
+                raise ValidationError(
+                    _("A group close has no entity; an entity close has one.")
+                )
+
+    def _pss_todo(self, state_field):
+        """The entities of the close where the step ``state_field`` is not
+        done (the close's entity, or those of the group)."""
+        return self._pss_companies().filtered(
+            lambda c: self._pss_steps(c)[state_field] != "done"
+        )
+
+    def _pss_opened(self, records, figure):
+        """One record: its form; several (the group's): the step's list."""
+        if len(records) == 1:
+            return self._pss_open_record(records)
+        return self.with_context(step=figure).action_open_step()
+
     def action_run_billing(self):
         self.ensure_one()
         self._pss_check_finance()
-        run = (
-            self.env["pss.billing.run"]
-            .with_company(self.company_id)
-            .create(
-                {
-                    "company_id": self.company_id.id,
-                    "date_from": self.date_from,
-                    "date_to": self.date_to,
-                }
-            )
+        runs = self.env["pss.billing.run"]
+        companies = (
+            self._pss_todo("billing_run_state")
+            if self.scope == "group"
+            else (self.company_id)
         )
-        run.action_run()
-        return self._pss_open_record(run)
+        for company in companies:
+            run = (
+                self.env["pss.billing.run"]
+                .with_company(company)
+                .create(
+                    {
+                        "company_id": company.id,
+                        "date_from": self.date_from,
+                        "date_to": self.date_to,
+                    }
+                )
+            )
+            run.action_run()
+            runs |= run
+        return self._pss_opened(runs, "billing_run")
 
     def action_approve_drafts(self):
         self.ensure_one()
@@ -461,6 +609,7 @@ class PssClose(models.Model):
         return True
 
     def action_run_intercompany(self):
+        """The entity's pairs; for the group, every pair (one run)."""
         self.ensure_one()
         self._pss_check_finance()
         run = self.env["pss.ic.run"].create(
@@ -476,33 +625,50 @@ class PssClose(models.Model):
     def action_run_reconcile(self):
         self.ensure_one()
         self._pss_check_finance()
-        run = (
-            self.env["pss.recon.run"]
-            .with_company(self.company_id)
-            .create(
-                {
-                    "company_id": self.company_id.id,
-                    "date_from": self.date_from,
-                    "date_to": self.date_to,
-                }
-            )
+        runs = self.env["pss.recon.run"]
+        companies = (
+            self._pss_todo("signed_state")
+            if self.scope == "group"
+            else (self.company_id)
         )
-        run.action_run()
-        return self._pss_open_record(run)
+        for company in companies:
+            run = (
+                self.env["pss.recon.run"]
+                .with_company(company)
+                .create(
+                    {
+                        "company_id": company.id,
+                        "date_from": self.date_from,
+                        "date_to": self.date_to,
+                    }
+                )
+            )
+            run.action_run()
+            runs |= run
+        return self._pss_opened(runs, "recon_run")
 
     def action_open_recon_run(self):
-        """The run to sign off: the latest of the period."""
+        """The run to sign off: the latest of the period (for the group,
+        those of every entity not signed off)."""
         self.ensure_one()
-        run = self.env["pss.recon.run"].search(
-            self._pss_domain("recon_run"), order="id desc", limit=1
+        runs = self.env["pss.recon.run"].search(
+            expression.AND([self._pss_domain("recon_run"), [("state", "=", "done")]]),
+            order="id desc",
         )
-        if not run:
+        if not runs:
             raise UserError(_("Reconcile the period first."))
-        return self._pss_open_record(run)
+        if self.scope != "group":
+            return self._pss_open_record(runs[0])
+        return {
+            **self.with_context(step="recon_run").action_open_step(),
+            "name": _("Reconciliation runs to sign off · %s", self.name),
+            "domain": [("id", "in", runs.ids)],
+        }
 
     def action_set_lock_date(self):
         """Set the entity's lock date for non-advisers to the period end,
-        when every step is done; otherwise say what blocks it."""
+        when every step is done; otherwise say what blocks it. The group's
+        sets it in every entity, only when nothing blocks in any."""
         self.ensure_one()
         user = self.env.user
         if not (user.has_group(FINANCE_GROUP) and user.has_group(ACCOUNTING_GROUP)):
@@ -513,7 +679,6 @@ class PssClose(models.Model):
                 )
             )
         self.check_access_rule("write")
-        self.invalidate_recordset()
         reasons = self._pss_blocking()
         if reasons:
             raise UserError(
@@ -523,14 +688,18 @@ class PssClose(models.Model):
                     reasons="\n".join(f"- {r}" for r in reasons),
                 )
             )
-        company = self.company_id.sudo()
-        if not company.period_lock_date or company.period_lock_date < self.date_to:
-            company.write({"period_lock_date": self.date_to})
+        companies = self._pss_companies()
+        companies.check_access_rule("read")
+        to_lock = companies.sudo().filtered(
+            lambda c: not c.period_lock_date or c.period_lock_date < self.date_to
+        )
+        to_lock.write({"period_lock_date": self.date_to})
         self.write({"locked_by_id": user.id, "locked_at": fields.Datetime.now()})
         return True
 
     # ------------------------------------------------------------------
-    # The menu: the last closed month of every entity of the user
+    # The menu: the last closed month of every entity of the user, and the
+    # group's
     # ------------------------------------------------------------------
     @api.model
     def _pss_get_or_create(self, companies, date_from, date_to):
@@ -551,10 +720,30 @@ class PssClose(models.Model):
         return existing | created
 
     @api.model
+    def _pss_get_or_create_group(self, date_from, date_to):
+        """The group's close of the period (one for everybody: its figures
+        are those of the entities of who reads it)."""
+        domain = [
+            ("scope", "=", "group"),
+            ("date_from", "=", date_from),
+            ("date_to", "=", date_to),
+        ]
+        return self.search(domain, limit=1) or self.create(
+            {
+                "scope": "group",
+                "company_id": False,
+                "date_from": date_from,
+                "date_to": date_to,
+            }
+        )
+
+    @api.model
     def action_open_closes(self):
         date_from, date_to = self._default_period()
         if self.env.user.has_group(FINANCE_GROUP):
             self._pss_get_or_create(self.env.companies, date_from, date_to)
+            if len(self.env.user.company_ids) > 1:
+                self._pss_get_or_create_group(date_from, date_to)
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "pss_reconcile.pss_close_action"
         )

@@ -779,11 +779,31 @@ class PssReconRun(models.Model):
         )
         return [current] if signed else [previous, current]
 
+    def _pss_is_idle(self):
+        """Done, without a single line, and the first run of its entity and
+        period: it found nothing to check (no time, totals, balances or
+        queue trouble yet)."""
+        self.ensure_one()
+        return (
+            self.state == "done"
+            and not self.line_ids
+            and not self.sudo().search_count(
+                [
+                    ("company_id", "=", self.company_id.id),
+                    ("date_from", "=", self.date_from),
+                    ("date_to", "=", self.date_to),
+                    ("id", "!=", self.id),
+                ]
+            )
+        )
+
     @api.model
     def _cron_reconcile(self):
         """Nightly: reconcile every entity that has an external system (the
         current month, and the previous one until signed off), then schedule
-        activities for crossed thresholds."""
+        activities for crossed thresholds. A run that finds nothing to check
+        in a period never reconciled leaves no record (like the billing
+        cron's idle nights): empty runs do not pile up on top of the list."""
         today = fields.Date.context_today(self)
         companies = self.env["pss.system"].sudo().search([]).company_ids
         runs = self.browse()
@@ -801,7 +821,14 @@ class PssReconRun(models.Model):
                     )
                 )
                 run.action_run()
-                runs |= run
+                if run._pss_is_idle():
+                    # A night before the period's data arrived (or a month
+                    # with none): no run to show, nothing superseded.
+                    pss_run = run.sudo().pss_run_id
+                    run.sudo().unlink()
+                    pss_run.unlink()
+                else:
+                    runs |= run
                 if not self.env.context.get("pss_no_commit"):
                     self.env.cr.commit()  # pylint: disable=invalid-commit
         self.env["pss.recon.dashboard"].sudo()._pss_alert(companies)

@@ -282,3 +282,106 @@ class TestClose(ReconcileCase):
         self.assertEqual(len(closes), 1)
         us_env["pss.close"].action_open_closes()
         self.assertEqual(len(us_env["pss.close"].search([])), 1, "created once")
+
+    def test_group_close_adds_up_its_entities_and_locks_them_all(self):
+        """The group's close of April over DE01 and US01: each figure is
+        what its button opens across both (the entities' figures added up;
+        the pair's mismatch once), a step is done only when it is in both,
+        the lock refuses saying which entity blocks, and once every step is
+        done through the group's buttons it locks both entities."""
+        env = self.env_of(self.controller, self.company_de | self.company_us)
+        Close = env["pss.close"]
+        group = Close._pss_get_or_create_group(*APRIL)
+        self.assertEqual(group, Close._pss_get_or_create_group(*APRIL), "one")
+        self.assertEqual(group.scope, "group")
+        self.assertFalse(group.company_id)
+        self.assertEqual(group.name, "Group 2026-04")
+        de_code = self.company_de.pss_entity_code
+        us_code = self.company_us.pss_entity_code
+        self.assertIn(de_code, group.entity_names)
+        self.assertIn(us_code, group.entity_names)
+        de, us = (
+            Close._pss_get_or_create(self.company_de, *APRIL),
+            Close._pss_get_or_create(self.company_us, *APRIL),
+        )
+
+        def assertAddsUp():
+            for close in (group, de, us):
+                close.invalidate_recordset()
+            for name in (
+                "message_count",
+                "unbilled_count",
+                "unbilled_hours",
+                "billing_run_count",
+                "draft_invoice_count",
+                "recon_run_count",
+                "variance_count",
+                "signed_count",
+                "blocking_draft_count",
+            ):
+                self.assertAlmostEqual(group[name], de[name] + us[name], 2, msg=name)
+            for name, state in self.steps(group).items():
+                entity = {self.steps(de)[name], self.steps(us)[name]}
+                if entity == {"done"}:
+                    self.assertEqual(state, "done", name)
+                else:
+                    self.assertNotEqual(state, "done", name)
+            self.assertFiguresAgree(group)
+
+        self.assertEqual(group.message_count, 1)
+        self.assertEqual(group.unbilled_hours, 10.0)
+        # The DE-US pair's mismatch is one balance: once in the group.
+        self.assertEqual((de.ic_mismatch_count, us.ic_mismatch_count), (1, 1))
+        self.assertEqual(group.ic_mismatch_count, 1)
+        self.assertEqual(self.steps(group)["message_state"], "todo")
+        assertAddsUp()
+        with self.assertRaises(UserError) as caught:
+            group.action_set_lock_date()
+        self.assertIn(
+            f"{de_code}: 1 dead, parked or retrying messages", str(caught.exception)
+        )
+        self.assertIn(f"{us_code}: no billing run of the period", str(caught.exception))
+        self.assertFalse(self.company_de.period_lock_date)
+        self.assertFalse(self.company_us.period_lock_date)
+
+        # Every step through the group's buttons, in both entities at once.
+        self.dead.action_cancel()
+        action = group.action_run_billing()
+        self.assertEqual(action["res_model"], "pss.billing.run")
+        runs = env["pss.billing.run"].search(action["domain"])
+        self.assertEqual(runs.company_id, self.company_de | self.company_us)
+        self.assertEqual(group.draft_invoice_count, 1)
+        assertAddsUp()
+        group.action_approve_drafts()
+        group.action_run_intercompany()
+        ic_run = env["pss.ic.run"].search(group._pss_domain("ic_run"))
+        self.assertEqual(len(ic_run), 1)
+        self.assertFalse(ic_run.company_id, "every pair, one run")
+        self.assertEqual(self.steps(group)["ic_run_state"], "done")
+        group.action_run_reconcile()
+        recon = env["pss.recon.run"].search(group._pss_domain("recon_run"))
+        self.assertEqual(recon.company_id, self.company_de | self.company_us)
+        lines = env["pss.recon.line"].search(group._pss_domain("variance"))
+        for line in lines:
+            line.resolution = "Checked with the PSA"
+        if lines:
+            lines.action_resolve()
+        assertAddsUp()
+        to_sign = env["pss.recon.run"].search(group.action_open_recon_run()["domain"])
+        self.assertEqual(to_sign, recon)
+        to_sign.action_sign_off()
+        assertAddsUp()
+
+        # A finance user of DE01 only reads the group's close as DE01's.
+        as_biller = group.with_env(self.env_of(self.biller, self.company_de))
+        self.assertEqual(as_biller.entity_names, de_code)
+        self.assertEqual(as_biller.unbilled_count, de.unbilled_count)
+
+        self.assertEqual(group.state, "ready", group.blocking)
+        group.action_set_lock_date()
+        self.assertEqual(self.company_de.period_lock_date, APRIL[1])
+        self.assertEqual(self.company_us.period_lock_date, APRIL[1])
+        for close in (group, de, us):
+            close.invalidate_recordset()
+            self.assertEqual(close.state, "locked")
+        self.assertEqual(group.locked_by_id, self.controller)

@@ -456,6 +456,36 @@ class TestReconcile(ReconcileCase):
             ),
         )
 
+    def test_cron_leaves_no_run_of_an_idle_night(self):
+        """Issue 18: the nightly runs made before the month's data arrived
+        (the demo's first night) stayed on top of the list, empty. A run
+        that finds nothing to check in a period never reconciled is not
+        kept; once there is something, the next night's run is."""
+        Run = self.env["pss.recon.run"].with_context(pss_no_commit=True)
+        progress_before = self.env["pss.run"].search_count([])
+        runs = Run._cron_reconcile()
+        self.assertFalse(runs.filtered(lambda r: not r.line_ids), "no empty run")
+        self.assertFalse(
+            Run.search([("company_id", "=", self.company_us.id)]),
+            "US01 had nothing to check: no run, no progress record",
+        )
+        self.assertEqual(
+            self.env["pss.run"].search_count([]) - progress_before, len(runs)
+        )
+        # Something to check in US01 this month: a message the queue gave up on.
+        dead = self.post(
+            self.psa,
+            "control.totals",
+            {"date_from": "2026-04-30", "date_to": "2026-04-01", "version": 1},
+            self.company_us,
+        )
+        self.process()
+        self.assertEqual(dead.state, "dead")
+        runs = Run._cron_reconcile()
+        us = runs.filtered(lambda r: r.company_id == self.company_us)
+        self.assertTrue(us, "the next night reconciles what arrived")
+        self.assertTrue(all(run.line_ids for run in us))
+
     def test_cron_runs_each_entity_and_alerts_finance(self):
         self.seed_discrepancies()
         runs = (

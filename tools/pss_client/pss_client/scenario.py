@@ -244,6 +244,18 @@ class Config:
     def end(self) -> date:
         return self.start + timedelta(days=7 * self.weeks - 1)
 
+    @property
+    def statement_period(self) -> tuple[date, date]:
+        """The period of the PSA's control totals: the calendar month of the
+        simulated weeks when they lie in one month (the month a controller
+        closes, as Odoo's nightly runs and the close screen count it), else
+        the simulated weeks themselves."""
+        month_start = self.start.replace(day=1)
+        month_end = (month_start + timedelta(days=32)).replace(day=1) - timedelta(1)
+        if self.end <= month_end:
+            return month_start, month_end
+        return self.start, self.end
+
     def fingerprint(self) -> str:
         """Six hex digits naming this config in event ids (another config
         never reuses an event id with other data)."""
@@ -986,6 +998,7 @@ class Builder:
             engagements=len(self.engs),
             people=len(self.people) - 1,
             period=[cfg.start.isoformat(), cfg.end.isoformat()],
+            statement_period=[d.isoformat() for d in cfg.statement_period],
         )
         return Scenario(cfg, phases, expected, self.variances)
 
@@ -1311,8 +1324,8 @@ class Builder:
                     "control.totals",
                     code,
                     {
-                        "date_from": cfg.start.isoformat(),
-                        "date_to": cfg.end.isoformat(),
+                        "date_from": cfg.statement_period[0].isoformat(),
+                        "date_to": cfg.statement_period[1].isoformat(),
                         "version": 1,
                         "lines": lines,
                     },

@@ -441,6 +441,7 @@ class Simulation:
             "version": __version__,
             "seed": config.seed,
             "period": expected["period"],
+            "statement_period": expected["statement_period"],
             "weeks": config.weeks,
             "entities": [e.code for e in config.entities],
             "systems": {r: c.system for r, c in self.clients.items()},

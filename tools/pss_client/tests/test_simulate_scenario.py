@@ -293,11 +293,16 @@ def test_control_totals_are_the_approved_time_plus_the_planned_variances():
             key = (variance["entity"], variance["kind"], variance["what"])
             expected[key] += Decimal(variance["hours"])
     sent = {}
+    # The statement is the calendar month of the simulated weeks (issue 18:
+    # the simulated weeks made a second November beside the calendar one).
+    month_start = start[:8] + "01"
+    assert scenario.expected["statement_period"][0] == month_start
+    assert scenario.expected["statement_period"][1] >= end
     for envelope in envelopes(scenario, "control.totals"):
-        assert (envelope["data"]["date_from"], envelope["data"]["date_to"]) == (
-            start,
-            end,
-        )
+        assert [
+            envelope["data"]["date_from"],
+            envelope["data"]["date_to"],
+        ] == scenario.expected["statement_period"]
         for line in envelope["data"]["lines"]:
             kind = "engagement" if "engagement_external_id" in line else "resource"
             key = (envelope["entity"], kind, line[f"{kind}_external_id"])

@@ -25,6 +25,13 @@ registry.category("web_tour.tours").add("pss_viewer_records_tour", {
                 if (!window.location.href.includes("hr.employee.public")) {
                     throw new Error(`Opened ${window.location.href}`);
                 }
+                // No cost on the employee either (the test gives the
+                // resource an hourly cost of 87.25).
+                for (const secret of ["Cost", "87.25"]) {
+                    if (document.body.innerText.includes(secret)) {
+                        throw new Error(`"${secret}" is shown on the employee`);
+                    }
+                }
             },
         },
     ],
