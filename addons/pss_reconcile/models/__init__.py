@@ -1,3 +1,6 @@
+from . import pss_close_actions, pss_close_figures
+
+# isort: split
 from . import (
     pss_close,
     pss_handler_control_totals,

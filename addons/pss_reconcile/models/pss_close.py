@@ -1,49 +1,14 @@
-from datetime import datetime, time, timedelta
-
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.osv import expression
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import date_utils
 
-FINANCE_GROUP = "pss_core.group_pss_finance"
-ACCOUNTING_GROUP = "account.group_account_manager"
-FAILED_STATES = ("dead", "parked", "retrying")
-STEP_STATES = [("done", "Done"), ("todo", "To do"), ("blocked", "Blocked")]
-# Figures whose records belong to one entity each: the group's count is the
-# sum of its entities'. The others (intercompany runs and balances concern
-# two entities, an all-pairs run every entity) are counted once.
-STEPS = (
-    "message",
-    "unbilled",
-    "billing_run",
-    "draft_invoice",
-    "ic_run",
-    "ic_mismatch",
-    "recon_run",
-    "variance",
-    "signed",
-    "blocking_draft",
+from ..lib.close import (
+    FINANCE_GROUP,
+    OPENS,
+    STEP_STATES,
+    STEPS,
+    last_closed_month,
 )
-
-# What each figure of the checklist opens: figure -> (model, title).
-OPENS = {
-    "message": ("pss.message", "Dead, parked and retrying messages"),
-    "unbilled": ("pss.billing.wip", "Approved time not yet billed"),
-    "billing_run": ("pss.billing.run", "Billing runs of the period"),
-    "draft_invoice": ("account.move", "Invoices to approve"),
-    "ic_run": ("pss.ic.run", "Intercompany runs of the period"),
-    "ic_mismatch": ("pss.ic.balance", "Mismatched intercompany balances"),
-    "recon_run": ("pss.recon.run", "Reconciliation run of the period"),
-    "variance": ("pss.recon.line", "Open variances"),
-    "signed": ("pss.recon.run", "Signed-off reconciliation run"),
-    "blocking_draft": ("account.move", "Drafts blocking the lock"),
-}
-
-
-def last_closed_month(today):
-    """(first day, last day) of the month before ``today``."""
-    end = date_utils.start_of(today, "month") - timedelta(days=1)
-    return date_utils.start_of(end, "month"), end
 
 
 class PssClose(models.Model):
@@ -67,6 +32,7 @@ class PssClose(models.Model):
     _description = "Month-end close"
     _order = "date_to desc, scope desc, company_id"
     _check_company_auto = True
+    _inherit = ["pss.close.figures", "pss.close.actions"]
 
     name = fields.Char(compute="_compute_name", store=True)
     scope = fields.Selection(
@@ -185,165 +151,13 @@ class PssClose(models.Model):
         if self.date_from:
             self.date_to = date_utils.end_of(self.date_from, "month")
 
-    # ------------------------------------------------------------------
-    # What each figure counts and its button opens
-    # ------------------------------------------------------------------
-    def _pss_companies(self):
-        """The entities the close covers: its entity, or for the group the
-        pss entities allowed in the session (every allowed company when none
-        is a pss entity)."""
-        self.ensure_one()
-        if self.scope != "group":
-            return self.company_id
-        companies = self.env.companies
-        return companies.filtered("pss_entity_code") or companies
-
-    def _pss_ic_agreements(self, company=None):
-        self.ensure_one()
-        companies = company or self._pss_companies()
-        return self.env["pss.ic.agreement"].search(
-            [
-                ("date_from", "<=", self.date_to),
-                "|",
-                ("date_to", "=", False),
-                ("date_to", ">=", self.date_from),
-                "|",
-                ("provider_company_id", "in", companies.ids),
-                ("consumer_company_id", "in", companies.ids),
-            ]
-        )
-
-    def _pss_ic_current_balances(self, company):
-        """The latest balance check of each of the entity's pairs made for
-        the period (by a run of the period, or dated in it): a later check
-        of a pair supersedes an earlier one."""
-        self.ensure_one()
-        checks = self.env["pss.ic.balance"].search(
-            [
-                "|",
-                ("provider_company_id", "=", company.id),
-                ("consumer_company_id", "=", company.id),
-                "|",
-                "&",
-                ("run_id.date_to", ">=", self.date_from),
-                ("run_id.date_to", "<=", self.date_to),
-                "&",
-                "&",
-                ("run_id", "=", False),
-                ("date", ">=", self.date_from),
-                ("date", "<=", self.date_to),
-            ],
-            order="date desc, id desc",
-        )
-        latest = {}
-        for check in checks:
-            latest.setdefault(check.agreement_id.id, check)
-        return self.env["pss.ic.balance"].browse(c.id for c in latest.values())
-
-    def _pss_domain(self, figure, company=None):
-        """The domain of what ``figure`` counts and its button opens: of
-        ``company``, else of the close's entity, else of all the group's."""
-        self.ensure_one()
-        if figure not in OPENS:
-            raise UserError(_("Unknown step %s", figure))
-        method = getattr(self, f"_pss_domain_{figure}")
-        if company:
-            return method(company)
-        companies = self._pss_companies()
-        if figure == "blocking_draft":
-            return method(companies)
-        return expression.OR([method(c) for c in companies] or [[(0, "=", 1)]])
-
-    def _pss_domain_message(self, company):
-        since = datetime.combine(self.date_from, time.min)
-        return [
-            ("company_id", "=", company.id),
-            ("state", "in", FAILED_STATES),
-            "|",
-            ("received_at", ">=", since),
-            "&",
-            ("received_at", "=", False),
-            ("create_date", ">=", since),
-        ]
-
-    def _pss_domain_unbilled(self, company):
-        return [
-            ("company_id", "=", company.id),
-            ("approved", "=", True),
-            ("billing_state", "=", "unbilled"),
-            ("oldest_date", "<=", self.date_to),
-        ]
-
-    def _pss_domain_billing_run(self, company):
-        return [
-            ("company_id", "=", company.id),
-            ("state", "=", "done"),
-            ("date_from", "<=", self.date_to),
-            ("date_to", ">=", self.date_to),
-        ]
-
-    def _pss_domain_draft_invoice(self, company):
-        return [
-            ("company_id", "=", company.id),
-            ("state", "=", "draft"),
-            ("pss_approval_state", "=", "to_approve"),
-            ("date", "<=", self.date_to),
-        ]
-
-    def _pss_domain_ic_run(self, company):
-        cid = company.id
-        return [
-            ("state", "=", "done"),
-            ("date_from", "<=", self.date_from),
-            ("date_to", ">=", self.date_to),
-            "|",
-            "|",
-            "|",
-            ("company_id", "=", cid),
-            ("agreement_id.provider_company_id", "=", cid),
-            ("agreement_id.consumer_company_id", "=", cid),
-            "&",
-            ("company_id", "=", False),
-            ("agreement_id", "=", False),
-        ]
-
-    def _pss_domain_ic_mismatch(self, company):
-        balances = self._pss_ic_current_balances(company)
-        return [("id", "in", balances.ids), ("state", "=", "mismatch")]
-
-    def _pss_recon_domain(self, company, states):
-        return [
-            ("company_id", "=", company.id),
-            ("date_from", "=", self.date_from),
-            ("date_to", "=", self.date_to),
-            ("is_latest", "=", True),
-            ("state", "in", states),
-        ]
-
-    def _pss_domain_recon_run(self, company):
-        return self._pss_recon_domain(company, ("done", "signed"))
-
-    def _pss_domain_signed(self, company):
-        return self._pss_recon_domain(company, ("signed",))
-
-    def _pss_domain_variance(self, company):
-        """The open lines of the period's current run (the finance card's
-        open variances, restricted to the period)."""
-        return [
-            *self.env["pss.recon.line"]._open_domain(company),
-            ("run_id.date_from", "=", self.date_from),
-            ("run_id.date_to", "=", self.date_to),
-        ]
-
-    def _pss_domain_blocking_draft(self, companies):
-        """pss_billing's "Drafts blocking the period close", at the end of
-        this period."""
-        return self.env["pss.billing.run"]._pss_lock_blocking_domain(
-            lock_date=self.date_to, companies=companies
-        )
-
-    def _pss_records(self, figure, company=None):
-        return self.env[OPENS[figure][0]].search(self._pss_domain(figure, company))
+    @api.constrains("scope", "company_id")
+    def _check_scope(self):
+        for close in self:
+            if (close.scope == "group") != (not close.company_id):
+                raise ValidationError(
+                    _("A group close has no entity; an entity close has one.")
+                )
 
     # ------------------------------------------------------------------
     # The checklist
@@ -547,155 +361,6 @@ class PssClose(models.Model):
             "view_mode": "form",
             "views": [(False, "form")],
         }
-
-    # ------------------------------------------------------------------
-    # Buttons: do the step
-    # ------------------------------------------------------------------
-    def _pss_check_finance(self):
-        if not self.env.user.has_group(FINANCE_GROUP):
-            raise AccessError(_("Only pss Finance closes a period."))
-        self.check_access_rule("write")
-
-    @api.constrains("scope", "company_id")
-    def _check_scope(self):
-        for close in self:
-            if (close.scope == "group") != (not close.company_id):
-                raise ValidationError(
-                    _("A group close has no entity; an entity close has one.")
-                )
-
-    def _pss_todo(self, state_field):
-        """The entities of the close where the step ``state_field`` is not
-        done (the close's entity, or those of the group)."""
-        return self._pss_companies().filtered(
-            lambda c: self._pss_steps(c)[state_field] != "done"
-        )
-
-    def _pss_opened(self, records, figure):
-        """One record: its form; several (the group's): the step's list."""
-        if len(records) == 1:
-            return self._pss_open_record(records)
-        return self.with_context(step=figure).action_open_step()
-
-    def action_run_billing(self):
-        self.ensure_one()
-        self._pss_check_finance()
-        runs = self.env["pss.billing.run"]
-        companies = (
-            self._pss_todo("billing_run_state")
-            if self.scope == "group"
-            else (self.company_id)
-        )
-        for company in companies:
-            run = (
-                self.env["pss.billing.run"]
-                .with_company(company)
-                .create(
-                    {
-                        "company_id": company.id,
-                        "date_from": self.date_from,
-                        "date_to": self.date_to,
-                    }
-                )
-            )
-            run.action_run()
-            runs |= run
-        return self._pss_opened(runs, "billing_run")
-
-    def action_approve_drafts(self):
-        self.ensure_one()
-        self._pss_check_finance()
-        self._pss_records("draft_invoice").action_pss_approve()
-        return True
-
-    def action_run_intercompany(self):
-        """The entity's pairs; for the group, every pair (one run)."""
-        self.ensure_one()
-        self._pss_check_finance()
-        run = self.env["pss.ic.run"].create(
-            {
-                "company_id": self.company_id.id,
-                "date_from": self.date_from,
-                "date_to": self.date_to,
-            }
-        )
-        run.action_run()
-        return self._pss_open_record(run)
-
-    def action_run_reconcile(self):
-        self.ensure_one()
-        self._pss_check_finance()
-        runs = self.env["pss.recon.run"]
-        companies = (
-            self._pss_todo("signed_state")
-            if self.scope == "group"
-            else (self.company_id)
-        )
-        for company in companies:
-            run = (
-                self.env["pss.recon.run"]
-                .with_company(company)
-                .create(
-                    {
-                        "company_id": company.id,
-                        "date_from": self.date_from,
-                        "date_to": self.date_to,
-                    }
-                )
-            )
-            run.action_run()
-            runs |= run
-        return self._pss_opened(runs, "recon_run")
-
-    def action_open_recon_run(self):
-        """The run to sign off: the latest of the period (for the group,
-        those of every entity not signed off)."""
-        self.ensure_one()
-        runs = self.env["pss.recon.run"].search(
-            expression.AND([self._pss_domain("recon_run"), [("state", "=", "done")]]),
-            order="id desc",
-        )
-        if not runs:
-            raise UserError(_("Reconcile the period first."))
-        if self.scope != "group":
-            return self._pss_open_record(runs[0])
-        return {
-            **self.with_context(step="recon_run").action_open_step(),
-            "name": _("Reconciliation runs to sign off · %s", self.name),
-            "domain": [("id", "in", runs.ids)],
-        }
-
-    def action_set_lock_date(self):
-        """Set the entity's lock date for non-advisers to the period end,
-        when every step is done; otherwise say what blocks it. The group's
-        sets it in every entity, only when nothing blocks in any."""
-        self.ensure_one()
-        user = self.env.user
-        if not (user.has_group(FINANCE_GROUP) and user.has_group(ACCOUNTING_GROUP)):
-            raise AccessError(
-                _(
-                    "Only pss Finance with the accounting administrator right "
-                    "sets the lock date."
-                )
-            )
-        self.check_access_rule("write")
-        reasons = self._pss_blocking()
-        if reasons:
-            raise UserError(
-                _(
-                    "The period %(period)s cannot be locked yet:\n%(reasons)s",
-                    period=self.name,
-                    reasons="\n".join(f"- {r}" for r in reasons),
-                )
-            )
-        companies = self._pss_companies()
-        companies.check_access_rule("read")
-        to_lock = companies.sudo().filtered(
-            lambda c: not c.period_lock_date or c.period_lock_date < self.date_to
-        )
-        to_lock.write({"period_lock_date": self.date_to})
-        self.write({"locked_by_id": user.id, "locked_at": fields.Datetime.now()})
-        return True
 
     # ------------------------------------------------------------------
     # The menu: the last closed month of every entity of the user, and the
