@@ -61,6 +61,16 @@ class TestInvoiceStatusOut(BillingCase):
         self.assertEqual(data["currency"], invoice.currency_id.name)
         self.assertEqual(data["payment_state"], "not_paid")
         self.assertEqual(data["timesheet_external_ids"], [ext])
+        # Sent in clear, stored encrypted: the queue holds no invoiced amount.
+        stored = self.env["pss.message"].search(
+            [("direction", "=", "out"), ("event_type", "=", "invoice.posted")],
+            order="id desc",
+            limit=1,
+        )
+        self.env.cr.execute(
+            "SELECT payload::text FROM pss_message WHERE id = %s", [stored.id]
+        )
+        self.assertNotIn("238.00", self.env.cr.fetchone()[0])
 
         self.env["account.payment.register"].with_context(
             active_model="account.move", active_ids=invoice.ids

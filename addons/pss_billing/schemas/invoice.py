@@ -14,6 +14,8 @@ from odoo.addons.pss_core.schemas.common import (
 
 __all__ = ["InvoiceStatus"]
 
+SENSITIVE = {"sensitive": True}
+
 PaymentState = Literal[
     "not_paid", "in_payment", "paid", "partial", "reversed", "invoicing_legacy"
 ]
@@ -32,10 +34,12 @@ class InvoiceStatus(StrictModel):
     )
     customer_external_id: ExternalId | None = None
     engagement_external_ids: list[ExternalId]
-    amount_untaxed: Amount
-    amount_tax: Amount
-    amount_total: Amount
-    amount_residual: Amount
+    # Invoiced amounts are encrypted at rest in the queue (pss_core
+    # lib/crypto.py) and masked for all but pss Managers.
+    amount_untaxed: Amount = Field(json_schema_extra=SENSITIVE)
+    amount_tax: Amount = Field(json_schema_extra=SENSITIVE)
+    amount_total: Amount = Field(json_schema_extra=SENSITIVE)
+    amount_residual: Amount = Field(json_schema_extra=SENSITIVE)
     currency: CurrencyCode
     payment_state: PaymentState
     timesheet_external_ids: list[ExternalId] = Field(
