@@ -266,6 +266,26 @@ class TestEncryptionAtRest(TimesheetMixin, ProjectHttpCase):
         self.assertDone(message)
         self.assertEqual(self.employee(ext).hourly_cost, 777.77)
 
+    def test_unreadable_keys_refuse_intake_with_503_and_store_nothing(self):
+        before = self.Message.search_count([])
+        event_id = unique("evt_badkey_")
+        envelope = {
+            "id": event_id,
+            "type": "resource.upserted",
+            "schema_version": 1,
+            "occurred_at": "2026-11-20T10:00:00Z",
+            "entity": self.company_de.pss_entity_code,
+            "data": self.resource(unique("R-BAD-"), hourly_cost=self.cost("77.70")),
+        }
+        with keys("broken key without its base64"):
+            response = self.send(self.psa, [envelope])
+        self.assertEqual(response.status_code, 503, response.text)
+        self.assertEqual(response.headers["Retry-After"], "30")
+        self.assertIn("encryption keys cannot be read", response.json()["detail"])
+        self.assertEqual(self.Message.search_count([]), before)
+        # With its keys back, the same event is accepted.
+        self.assertEqual(self.send(self.psa, [envelope]).status_code, 202)
+
     def test_health_says_whether_encryption_is_on(self):
         self.env["ir.config_parameter"].set_param("pss_api.metrics_token", "mon-enc")
 

@@ -134,9 +134,8 @@ class PssApiController(http.Controller):
         if named and named != request.db:
             raise ApiProblem(404, "not-found", f"database {named!r} is not served here")
         db = request.db
-        # The "intake" step of the request's trace: here, not in a wrapper of
-        # the handler, so that tracing adds no stack frame under the JSON
-        # parser (its depth limit is Python's recursion limit).
+        # The request's "intake" trace step: here, not in a wrapper of the
+        # handler, adding no stack frame under the JSON parser (depth limit).
         step = self._pss_intake_step(endpoint, args)
         try:
             response = handler(*args)
@@ -398,6 +397,7 @@ class PssApiController(http.Controller):
         started = getattr(threading.current_thread(), "perf_t0", None) or time.time()
         httprequest = request.httprequest
         info = self._pss_check_key(system_code)
+        intake.check_encryption_keys(config)
         intake.check_declared_length(httprequest.content_length)
         intake.check_content_type(httprequest.mimetype, httprequest.mimetype_params)
         body = self._pss_read_body()

@@ -22,6 +22,7 @@ from datetime import timezone
 
 from pydantic import ValidationError
 
+from odoo.addons.pss_core.lib.crypto import KeyConfigError, load_keyring
 from odoo.addons.pss_core.schemas.common import text_problem
 from odoo.addons.pss_core.schemas.envelope import MAX_BATCH_EVENTS, Envelope
 
@@ -56,6 +57,21 @@ _SUSPECT_ESCAPE = re.compile(r"\\u(0000|[dD][89a-fA-F][0-9a-fA-F]{2})")
 
 def _too_large(detail):
     return ApiProblem(413, "payload-too-large", detail)
+
+
+def check_encryption_keys(config):
+    """Nothing is accepted while the configured encryption keys cannot be
+    read (a payload would be stored without its sensitive values sealed):
+    503, the sender retries; the health details say why."""
+    try:
+        load_keyring(config)
+    except KeyConfigError:
+        raise ApiProblem(
+            503,
+            "service-unavailable",
+            "the server's encryption keys cannot be read; retry later",
+            headers={"Retry-After": "30"},
+        ) from None
 
 
 def check_declared_length(content_length, limit=MAX_BODY_BYTES):
