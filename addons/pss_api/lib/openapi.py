@@ -134,6 +134,7 @@ def _status_schema():
             },
             "park_reason": {"type": ["string", "null"]},
             "note": {"type": ["string", "null"]},
+            "trace_id": {"type": ["string", "null"], "pattern": "^[0-9a-f]{32}$"},
             "received_at": nullable_time,
             "started_at": nullable_time,
             "finished_at": nullable_time,
@@ -366,6 +367,17 @@ def build_openapi(events, version="1.0.0", server_url="/", title="PSS inbound AP
                         "required": False,
                         "description": "Single envelope only; defaults to the event id",
                         "schema": {"type": "string", "maxLength": 255},
+                    },
+                    {
+                        "name": "traceparent",
+                        "in": "header",
+                        "required": False,
+                        "description": (
+                            "W3C Trace Context: the messages and the events "
+                            "they cause carry this trace (an invalid value "
+                            "starts a new trace); echoed in the answer"
+                        ),
+                        "schema": {"type": "string", "maxLength": 512},
                     },
                 ],
                 "requestBody": {

@@ -424,6 +424,7 @@ class PssApiIntake(models.AbstractModel):
             "error": error,
             "park_reason": mask_text(message.park_reason, hidden) or None,
             "note": mask_text(message.note, hidden) or None,
+            "trace_id": message.trace_id or None,
             "received_at": iso_utc(message.received_at),
             "started_at": iso_utc(message.started_at),
             "finished_at": iso_utc(message.finished_at),
