@@ -65,7 +65,7 @@ class PssHandlerExpenseApproved(models.AbstractModel):
     def _pss_process(self, batch):
         # Re-invoice lines added to a confirmed order are listed by the
         # message's record links, not posted one by one on the order.
-        super(
+        return super(
             PssHandlerExpenseApproved,
             self.with_context(
                 sale_no_log_for_new_lines=True,

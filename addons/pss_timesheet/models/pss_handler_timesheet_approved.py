@@ -92,7 +92,7 @@ class PssHandlerTimesheetApproved(models.AbstractModel):
         return {keys[key]: system_id for key, system_id in self.env.cr.fetchall()}
 
     def _pss_process(self, batch):
-        super(
+        return super(
             PssHandlerTimesheetApproved,
             self.with_context(**WRITE_CONTEXT),
         )._pss_process(batch)

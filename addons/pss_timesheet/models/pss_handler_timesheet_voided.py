@@ -78,7 +78,7 @@ class PssHandlerTimesheetVoided(models.AbstractModel):
         return queued
 
     def _pss_process(self, batch):
-        super(
+        return super(
             PssHandlerTimesheetVoided, self.with_context(**WRITE_CONTEXT)
         )._pss_process(batch)
 
