@@ -5,7 +5,7 @@ from odoo.addons.pss_core.lib.plan import HOLD, PARK, Step
 
 from ..lib import timesheet_plan as tp
 from ..schemas.timesheet import TimesheetApproved
-from .pss_timesheet_writes import WRITE_CONTEXT
+from .pss_timesheet_shared import WRITE_CONTEXT
 
 EMPLOYEE = tp.EMPLOYEE
 PROJECT = tp.PROJECT
@@ -37,7 +37,7 @@ class PssHandlerTimesheetApproved(models.AbstractModel):
     """
 
     _name = "pss.handler.timesheet.approved"
-    _inherit = ["pss.handler", "pss.timesheet.writes"]
+    _inherit = ["pss.handler", "pss.timesheet.shared"]
     _description = "timesheet.approved"
     _pss_event_type = "timesheet.approved"
     _pss_groups = "pss_timesheet.group_pss_psa_time_integration"
@@ -162,23 +162,6 @@ class PssHandlerTimesheetApproved(models.AbstractModel):
                 project_of[project_id].date or None,
             )
             for ext, project_id in project_ids.items()
-        }
-
-    def _pss_timesheet_facts(self, existing):
-        """{id: Timesheet} of the lines' timesheets. A timesheet reversed in
-        an open period (its period was locked) is gone for the sender: a
-        re-approval creates a new one."""
-        return {
-            t.id: tp.Timesheet(
-                t.id,
-                t.company_id.id,
-                t.project_id.id,
-                t.employee_id.id,
-                t.date,
-                self._pss_invoiced(t),
-            )
-            for t in existing
-            if not t.pss_reversal_id
         }
 
     def _pss_tasks(self, projects, names):

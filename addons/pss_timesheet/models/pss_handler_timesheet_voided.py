@@ -2,10 +2,9 @@ from collections import defaultdict
 
 from odoo import _, api, models
 
-from ..lib import timesheet_plan as tp
 from ..lib import void_plan as vp
 from ..schemas.timesheet import TimesheetVoided
-from .pss_timesheet_writes import WRITE_CONTEXT
+from .pss_timesheet_shared import WRITE_CONTEXT
 
 LINE = "account.analytic.line"
 # Approvals not applied yet: a void withdraws the versions they carry too.
@@ -36,7 +35,7 @@ class PssHandlerTimesheetVoided(models.AbstractModel):
     """
 
     _name = "pss.handler.timesheet.voided"
-    _inherit = ["pss.handler", "pss.timesheet.writes"]
+    _inherit = ["pss.handler", "pss.timesheet.shared"]
     _description = "timesheet.voided"
     _pss_event_type = "timesheet.voided"
     _pss_groups = "pss_timesheet.group_pss_psa_time_integration"
@@ -95,18 +94,7 @@ class PssHandlerTimesheetVoided(models.AbstractModel):
         companies = timesheets.company_id
         return vp.VoidFacts(
             states=states,
-            timesheets={
-                t.id: tp.Timesheet(
-                    t.id,
-                    t.company_id.id,
-                    t.project_id.id,
-                    t.employee_id.id,
-                    t.date,
-                    self._pss_invoiced(t),
-                )
-                for t in timesheets
-                if not t.pss_reversal_id
-            },
+            timesheets=self._pss_timesheet_facts(timesheets),
             locks={c.id: c._pss_locked_until() for c in companies},
             behaviours={c.id: c.sudo().pss_period_lock_behaviour for c in companies},
             queued=self._pss_queued_versions(system, external_ids),

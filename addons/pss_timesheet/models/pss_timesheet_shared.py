@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from odoo import _, api, models
 
+from ..lib.timesheet_plan import Timesheet
 from ..schemas.timesheet import TimesheetRejected
 
 LINE = "account.analytic.line"
@@ -14,17 +15,35 @@ WRITE_CONTEXT = {
 }
 
 
-class PssTimesheetWrites(models.AbstractModel):
-    """Writes the time handlers share (timesheet.approved, timesheet.voided,
-    finance's rejection of held lines): exceptions for finance, reversals on
-    the first open date, timesheet.rejected to the sender.
+class PssTimesheetShared(models.AbstractModel):
+    """What the time handlers share (timesheet.approved, timesheet.voided,
+    finance's rejection of held lines): the facts of existing timesheets,
+    exceptions for finance, reversals on the first open date,
+    timesheet.rejected to the sender.
 
     Inherited by the handlers, looked up by the rest: no handler looks up
     another handler.
     """
 
-    _name = "pss.timesheet.writes"
-    _description = "PSS time writes"
+    _name = "pss.timesheet.shared"
+    _description = "PSS time handlers: shared steps"
+
+    def _pss_timesheet_facts(self, timesheets):
+        """{id: Timesheet} of the lines' timesheets. A timesheet reversed in
+        an open period (its period was locked) is gone for the sender: a
+        re-approval creates a new one."""
+        return {
+            t.id: Timesheet(
+                t.id,
+                t.company_id.id,
+                t.project_id.id,
+                t.employee_id.id,
+                t.date,
+                self._pss_invoiced(t),
+            )
+            for t in timesheets
+            if not t.pss_reversal_id
+        }
 
     @api.model
     def _pss_invoiced(self, timesheet):
