@@ -5,7 +5,7 @@
     "summary": "Resources from an HRIS become employees or contractors with a "
     "dated hourly cost; approved time and expenses from a PSA become "
     "timesheets and re-invoiced expenses on the engagement",
-    "version": "17.0.1.3.1",
+    "version": "17.0.1.3.2",
     "category": "Services/Integrations",
     "website": "https://github.com/pss-odoo/pss",
     "author": "PSS contributors",

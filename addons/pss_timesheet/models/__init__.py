@@ -10,4 +10,5 @@ from . import (
     pss_message,
     pss_resource_cost,
     pss_timesheet_exception,
+    pss_timesheet_shared,
 )

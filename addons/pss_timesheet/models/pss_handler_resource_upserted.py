@@ -1,16 +1,14 @@
 from odoo import _, api, fields, models
+from odoo.tools.translate import _lt
 
-from odoo.addons.pss_core.lib.errors import PssDataError
 from odoo.addons.pss_core.lib.locks import advisory_xact_locks
+from odoo.addons.pss_core.lib.plan import REJECT, Step
 
+from ..lib import resource_plan as rp
+from ..lib.resource_plan import email_key
 from ..schemas.resource import ResourceUpserted
 
 EMPLOYEE = "hr.employee"
-
-
-def email_key(email):
-    """Dedupe key of a work e-mail: trimmed, lower case (None when empty)."""
-    return (email or "").strip().lower() or None
 
 
 class PssHandlerResourceUpserted(models.AbstractModel):
@@ -34,69 +32,103 @@ class PssHandlerResourceUpserted(models.AbstractModel):
     _pss_sequence_prefix = "resource"
     _pss_description = "Employee or contractor, role, department, hourly cost"
 
-    def _pss_process(self, batch):
-        system = batch.system
-        company = self.env.company
-        items = list(batch)
-        Employee = self.env[EMPLOYEE].with_context(active_test=False)
+    _pss_texts = {
+        "currency_unknown": _lt("Currency %(currency)s is not known."),
+        "unknown": _lt("unknown"),
+    }
+
+    def _pss_lookups(self, batch):
+        """Bindings, currencies, jobs, departments, the entity's employees
+        of the new work e-mails and the systems of record: one query each."""
+        system, company = batch.system, self.env.company
+        items = [data for _m, data in batch]
         bound = self.env["pss.binding"]._resolve(
-            system, EMPLOYEE, [d.external_id for _m, d in items]
-        )
-        currencies = self._pss_currencies(
-            {d.hourly_cost.currency for _m, d in items if d.hourly_cost}
-        )
-        jobs = self._pss_jobs(system, company, {d.role for _m, d in items if d.role})
-        departments = self._pss_departments(
-            company, {d.department for _m, d in items if d.department}
+            system, EMPLOYEE, [d.external_id for d in items]
         )
         by_email = self._pss_employees_by_email(
             company,
             {
                 email_key(d.work_email)
-                for _m, d in items
+                for d in items
                 if d.external_id not in bound and d.work_email
             },
         )
-        owners = self._pss_owners(set(bound.values()) | set(by_email.values()))
+        currencies = self._pss_currencies(
+            {d.hourly_cost.currency for d in items if d.hourly_cost}
+        )
+        return rp.ResourceFacts(
+            company_id=company.id,
+            system_id=system.id,
+            bound=bound,
+            by_email=by_email,
+            owners=self._pss_owners(set(bound.values()) | set(by_email.values())),
+            currencies={code: c.id for code, c in currencies.items()},
+            jobs=self._pss_jobs(system, company, {d.role for d in items if d.role}),
+            departments=self._pss_departments(
+                company, {d.department for d in items if d.department}
+            ),
+        )
+
+    def _pss_plan(self, batch, facts):
+        items = list(batch)
+        steps = rp.plan_resources([data for _m, data in items], facts)
+        return [(m, d, step) for (m, d), step in zip(items, steps, strict=True)]
+
+    def _pss_write(self, batch, plan):
+        """Vendors of new contractors, employees (one create), updates, the
+        links to employees of another system of record, costs, bindings."""
+        Employee = self.env[EMPLOYEE].with_context(active_test=False)
         creates, updates, links = [], [], []
-        new_by_email = {}
-        for message, data in items:
-            if data.hourly_cost and data.hourly_cost.currency not in currencies:
-                batch.fail(
-                    message,
-                    PssDataError(
-                        _("Currency %s is not known.", data.hourly_cost.currency),
-                        details=[
-                            {"path": "data.hourly_cost.currency", "message": "unknown"}
-                        ],
-                    ),
+        for message, data, step in plan:
+            if step.kind == rp.REJECT:
+                reject = Step(
+                    REJECT,
+                    "currency_unknown",
+                    step.args,
+                    details=(("data.hourly_cost.currency", "unknown"),),
                 )
-                continue
-            vals = {
-                "name": data.name,
-                "work_email": data.work_email or False,
-                "job_id": jobs.get(data.role, False) if data.role else False,
-                "job_title": data.role or False,
-                "department_id": departments.get(data.department, False),
-                "pss_resource_kind": data.kind,
-                "active": data.active,
-            }
-            employee_id = bound.get(data.external_id) or by_email.get(
-                email_key(data.work_email)
-            )
-            if employee_id and owners.get(employee_id, system.id) != system.id:
-                links.append((message, data, Employee.browse(employee_id)))
-            elif employee_id:
-                updates.append((message, data, Employee.browse(employee_id), vals))
-            elif email_key(data.work_email) in new_by_email:
-                # The same person twice in this batch: one employee.
-                links.append((message, data, new_by_email[email_key(data.work_email)]))
+                self._pss_report(batch, message, reject)
+            elif step.kind == rp.CREATE:
+                creates.append((message, data, step))
+            elif step.kind == rp.UPDATE:
+                employee = Employee.browse(step.employee_id)
+                updates.append((message, data, employee, step))
             else:
-                vals["company_id"] = company.id
-                creates.append((message, data, vals))
-                if data.work_email:
-                    new_by_email[email_key(data.work_email)] = len(creates) - 1
-        # Vendors of new contractors, one create.
+                target = step.employee_id and Employee.browse(step.employee_id)
+                links.append((message, data, target or step.same_as))
+        vendor_of = self._pss_vendors(creates, updates)
+        employees = Employee.create(
+            [self._pss_with_vendor(d, s.values, vendor_of) for _m, d, s in creates]
+        )
+        touched, bind_items = [], []
+        for (message, data, step), employee in zip(creates, employees, strict=True):
+            batch.record(message, employee, "created", data.external_id)
+            touched.append((step.cost, employee))
+            bind_items.append(self._pss_bind_item(message, data, employee))
+        for message, data, employee, step in updates:
+            vals = self._pss_with_vendor(data, step.values, vendor_of)
+            changed = {
+                key: value
+                for key, value in vals.items()
+                if self._pss_value(employee[key]) != value
+            }
+            if changed:
+                employee.write(changed)
+            batch.record(message, employee, "updated", data.external_id)
+            touched.append((step.cost, employee))
+            bind_items.append(self._pss_bind_item(message, data, employee))
+        bind_items += self._pss_links(batch, links, employees)
+        self._pss_costs(touched)
+        self.env["pss.binding"]._bind_many(batch.system, EMPLOYEE, bind_items)
+
+    @staticmethod
+    def _pss_with_vendor(data, values, vendor_of):
+        vendor = vendor_of.get(data.external_id)
+        return dict(values, pss_vendor_partner_id=vendor.id) if vendor else values
+
+    def _pss_vendors(self, creates, updates):
+        """{external id: res.partner}: a vendor per new contractor (one
+        create), and per contractor employee that has none yet."""
         contractors = [c for c in creates if c[1].kind == "contractor"]
         contractors += [
             u
@@ -108,39 +140,21 @@ class PssHandlerResourceUpserted(models.AbstractModel):
                 {
                     "name": entry[1].name,
                     "email": entry[1].work_email or False,
-                    "company_id": company.id,
+                    "company_id": self.env.company.id,
                     "supplier_rank": 1,
                 }
                 for entry in contractors
             ]
         )
-        vendor_of = {
+        return {
             entry[1].external_id: vendor
             for entry, vendor in zip(contractors, vendors, strict=True)
         }
-        for _message, data, vals in creates:
-            if data.external_id in vendor_of:
-                vals["pss_vendor_partner_id"] = vendor_of[data.external_id].id
-        employees = Employee.create([vals for _m, _d, vals in creates])
-        touched = []
+
+    def _pss_links(self, batch, links, employees):
+        """Bind the resources of an employee whose system of record is
+        another system (or created earlier in the batch): nothing changed."""
         bind_items = []
-        for (message, data, _vals), employee in zip(creates, employees, strict=True):
-            batch.record(message, employee, "created", data.external_id)
-            touched.append((data, employee))
-            bind_items.append(self._pss_bind_item(message, data, employee))
-        for message, data, employee, vals in updates:
-            if data.external_id in vendor_of:
-                vals["pss_vendor_partner_id"] = vendor_of[data.external_id].id
-            changed = {
-                key: value
-                for key, value in vals.items()
-                if self._pss_value(employee[key]) != value
-            }
-            if changed:
-                employee.write(changed)
-            batch.record(message, employee, "updated", data.external_id)
-            touched.append((data, employee))
-            bind_items.append(self._pss_bind_item(message, data, employee))
         for message, data, target in links:
             # An int: the index of an employee created by this batch.
             employee = employees[target] if isinstance(target, int) else target
@@ -155,8 +169,7 @@ class PssHandlerResourceUpserted(models.AbstractModel):
                     name=employee.name,
                 ),
             )
-        self._pss_costs(touched, currencies)
-        self.env["pss.binding"]._bind_many(system, EMPLOYEE, bind_items)
+        return bind_items
 
     def _pss_employees_by_email(self, company, emails):
         """{e-mail key: employee id} of the entity's employees (archived too)
@@ -263,34 +276,31 @@ class PssHandlerResourceUpserted(models.AbstractModel):
             found[record.name] = record.id
         return found
 
-    def _pss_costs(self, touched, currencies):
+    def _pss_costs(self, touched):
         """Add (or correct) the dated cost; the employee's current cost is the
-        one in force today. Time already recorded keeps its cost."""
-        with_cost = [(d, e) for d, e in touched if d.hourly_cost]
+        one in force today. Time already recorded keeps its cost.
+        ``touched``: [((amount, currency id, from) or None, employee)]."""
+        with_cost = [(c, e) for c, e in touched if c]
         if not with_cost:
             return
         Cost = self.env["pss.resource.cost"]
         existing = {
             (c.employee_id.id, c.date_from): c
-            for c in Cost.search([("employee_id", "in", [e.id for _d, e in with_cost])])
+            for c in Cost.search([("employee_id", "in", [e.id for _c, e in with_cost])])
         }
         to_create = []
-        for data, employee in with_cost:
-            cost = data.hourly_cost
-            vals = {
-                "amount": float(cost.amount),
-                "currency_id": currencies[cost.currency].id,
-            }
-            current = existing.get((employee.id, cost.effective_from))
+        for (amount, currency_id, effective_from), employee in with_cost:
+            vals = {"amount": amount, "currency_id": currency_id}
+            current = existing.get((employee.id, effective_from))
             if current:
                 current.write(vals)
             else:
                 to_create.append(
-                    dict(vals, employee_id=employee.id, date_from=cost.effective_from)
+                    dict(vals, employee_id=employee.id, date_from=effective_from)
                 )
         Cost.create(to_create)
         today = fields.Date.context_today(self)
-        pairs = [(e, today) for _d, e in with_cost]
+        pairs = [(e, today) for _c, e in with_cost]
         costs = Cost._pss_costs_on(pairs)
         for employee, on_date in pairs:
             value = costs.get((employee.id, on_date))

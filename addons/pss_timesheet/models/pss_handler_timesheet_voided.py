@@ -2,8 +2,9 @@ from collections import defaultdict
 
 from odoo import _, api, models
 
+from ..lib import void_plan as vp
 from ..schemas.timesheet import TimesheetVoided
-from .pss_handler_timesheet_approved import WRITE_CONTEXT
+from .pss_timesheet_shared import WRITE_CONTEXT
 
 LINE = "account.analytic.line"
 # Approvals not applied yet: a void withdraws the versions they carry too.
@@ -34,7 +35,7 @@ class PssHandlerTimesheetVoided(models.AbstractModel):
     """
 
     _name = "pss.handler.timesheet.voided"
-    _inherit = "pss.handler"
+    _inherit = ["pss.handler", "pss.timesheet.shared"]
     _description = "timesheet.voided"
     _pss_event_type = "timesheet.voided"
     _pss_groups = "pss_timesheet.group_pss_psa_time_integration"
@@ -76,134 +77,100 @@ class PssHandlerTimesheetVoided(models.AbstractModel):
         return queued
 
     def _pss_process(self, batch):
-        self.with_context(**WRITE_CONTEXT)._pss_apply(batch)
+        return super(
+            PssHandlerTimesheetVoided, self.with_context(**WRITE_CONTEXT)
+        )._pss_process(batch)
 
-    def _pss_apply(self, batch):
+    def _pss_lookups(self, batch):
+        """Bindings, queued approvals, timesheets and locks: one query each."""
         system = batch.system
-        items = list(batch)
-        approved = self.env["pss.handler.timesheet.approved"]
-        binding = self.env["pss.binding"]
-        external_ids = {ext for _m, d in items for ext in d.lines}
-        states = binding._states(system, LINE, external_ids)
-        queued = self._pss_queued_versions(system, external_ids)
+        external_ids = {ext for _m, d in batch for ext in d.lines}
+        states = self.env["pss.binding"]._states(system, LINE, external_ids)
         timesheets = (
             self.env[LINE]
             .browse({s.res_id for s in states.values() if s.res_id})
             .exists()
         )
-        by_id = {t.id: t for t in timesheets if not t.pss_reversal_id}
-        locks = {c.id: c._pss_locked_until() for c in timesheets.company_id}
-        to_delete = self.env[LINE]
-        to_reverse = []
-        exceptions = []
-        rejected_out = []
-        voids = {}
-        for message, data in items:
-            void_at = message.occurred_at or message.received_at
-            removed, early, invoiced, stale = 0, 0, 0, 0
-            locked = {"park": 0, "next_open_date": 0, "reject": 0}
-            rejected = []
-            for ext in data.lines:
-                state = states.get(ext)
-                timesheet = by_id.get(state.res_id) if state else None
-                if (
-                    timesheet is not None
-                    and void_at
-                    and state.applied_at
-                    and void_at < state.applied_at
-                ):
-                    # Sent before the approval applied now: out of date.
-                    stale += 1
-                    continue
-                timesheet_lock = (
-                    locks.get(timesheet.company_id.id)
-                    if timesheet is not None
-                    else None
-                )
-                behaviour = None
-                if (
-                    timesheet_lock
-                    and timesheet.date <= timesheet_lock
-                    and not approved._pss_invoiced(timesheet)
-                ):
-                    behaviour = timesheet.company_id.sudo().pss_period_lock_behaviour
-                    if behaviour not in ("next_open_date", "reject"):
-                        behaviour = "park"
-                    locked[behaviour] += 1
-                    if behaviour == "reject":
-                        # Refused: the time stays, the void is not recorded.
-                        rejected.append(
-                            (
-                                ext,
-                                _(
-                                    "the voided time is in a locked period "
-                                    "(until %s): it cannot be removed",
-                                    timesheet_lock,
-                                ),
-                            )
-                        )
-                        continue
-                version = max(
-                    [state.version if state else 0]
-                    + [
-                        v
-                        for at, v in queued.get(ext, ())
-                        if not (void_at and at and at > void_at)
-                    ]
-                )
-                previous = voids.get(ext)
-                voids[ext] = {
-                    "external_id": ext,
-                    "version": max(version, previous["version"] if previous else 0),
-                    "voided_at": max(
-                        filter(None, [void_at, previous and previous["voided_at"]])
+        companies = timesheets.company_id
+        return vp.VoidFacts(
+            states=states,
+            timesheets=self._pss_timesheet_facts(timesheets),
+            locks={c.id: c._pss_locked_until() for c in companies},
+            behaviours={c.id: c.sudo().pss_period_lock_behaviour for c in companies},
+            queued=self._pss_queued_versions(system, external_ids),
+        )
+
+    def _pss_plan(self, batch, facts):
+        """(messages with their steps, voids to record on the bindings)."""
+        items = list(batch)
+        plans, voids = vp.plan_voids(
+            [
+                (m.occurred_at or m.received_at, m.company_id.id, d.lines)
+                for m, d in items
+            ],
+            facts,
+        )
+        return [(m, steps) for (m, _d), steps in zip(items, plans, strict=True)], voids
+
+    def _pss_write(self, batch, plan):
+        """Delete, reverse, record the voids, then exceptions and rejections."""
+        messages, voids = plan
+        system, Line = batch.system, self.env[LINE]
+        to_delete, to_reverse, exceptions, rejected_out = Line, [], [], []
+        for message, steps in messages:
+            for step in steps:
+                timesheet = Line.browse(step.timesheet_id)
+                if step.kind == vp.REMOVE:
+                    batch.record(message, timesheet, "removed", step.external_id)
+                    to_delete |= timesheet
+                elif step.kind == vp.REVERSE:
+                    to_reverse.append((message, timesheet, step.external_id))
+                elif step.kind == vp.EXCEPTION:
+                    why = (self._pss_locked_reason(step.lock),) if step.lock else ()
+                    exceptions.append((message, timesheet, step.external_id, *why))
+            rejected = [
+                (
+                    s.external_id,
+                    _(
+                        "the voided time is in a locked period "
+                        "(until %s): it cannot be removed",
+                        s.lock,
                     ),
-                    "company_id": (
-                        timesheet.company_id
-                        if timesheet is not None
-                        else message.company_id
-                    ).id,
-                }
-                if timesheet is None:
-                    early += 1
-                    continue
-                if approved._pss_invoiced(timesheet):
-                    invoiced += 1
-                    exceptions.append((message, timesheet, ext))
-                    continue
-                if behaviour == "park":
-                    exceptions.append(
-                        (
-                            message,
-                            timesheet,
-                            ext,
-                            approved._pss_locked_reason(timesheet_lock),
-                        )
-                    )
-                    continue
-                if behaviour == "next_open_date":
-                    to_reverse.append((message, timesheet, ext))
-                    continue
-                batch.record(message, timesheet, "removed", ext)
-                to_delete |= timesheet
-                removed += 1
+                )
+                for s in steps
+                if s.kind == vp.REJECTED
+            ]
             if rejected:
                 rejected_out.append((message, rejected))
-            note = self._pss_note(removed, early, invoiced, stale, locked)
-            if stale and stale == len(data.lines):
+            note = self._pss_note(steps)
+            if all(s.kind == vp.STALE for s in steps) and steps:
                 batch.conflict(message, note)
             else:
                 batch.note(message, note)
         to_delete.unlink()
-        reversals = approved._pss_reverse([t for _m, t, _e in to_reverse])
+        reversals = self._pss_reverse([t for _m, t, _e in to_reverse])
         for (message, _t, ext), reversal in zip(to_reverse, reversals, strict=True):
             batch.record(message, reversal, "created", ext)
-        binding._void_many(system, LINE, list(voids.values()))
-        approved._pss_enqueue_rejected(system, rejected_out)
-        reason = "; ".join(sorted({d.reason for _m, d in items if d.reason})) or None
-        approved._pss_exceptions(system, exceptions, kind="void", reason=reason)
+        self.env["pss.binding"]._void_many(system, LINE, voids)
+        self._pss_enqueue_rejected(system, rejected_out)
+        reason = "; ".join(sorted({d.reason for _m, d in batch if d.reason})) or None
+        self._pss_exceptions(system, exceptions, kind="void", reason=reason)
 
-    def _pss_note(self, removed, early, invoiced, stale, locked):
+    def _pss_note(self, steps):
+        def count(kind, locked=None):
+            return sum(
+                1
+                for s in steps
+                if s.kind == kind and (locked is None or s.locked == locked)
+            )
+
+        removed, early, stale = count(vp.REMOVE), count(vp.EARLY), count(vp.STALE)
+        invoiced = sum(1 for s in steps if s.kind == vp.EXCEPTION and not s.lock)
+        locked = {
+            "park": count(vp.EXCEPTION, "park"),
+            "next_open_date": count(vp.REVERSE),
+            "reject": count(vp.REJECTED),
+        }
         note = _("%s removed", removed)
         if locked["park"]:
             note += _(", %s in a locked period: exception for finance", locked["park"])

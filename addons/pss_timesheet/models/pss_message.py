@@ -100,7 +100,7 @@ class PssMessage(models.Model):
     def action_pss_reject_locked(self):
         """Refuse the held lines: timesheet.rejected to the sender."""
         self._pss_check_locked_finance()
-        handler = self.env["pss.handler.timesheet.approved"]
+        shared = self.env["pss.timesheet.shared"]
         for message in self.sudo():
             lines = message.payload.get("lines", [])
             if message.event_type == "expense.approved":
@@ -125,7 +125,7 @@ class PssMessage(models.Model):
                 "dated in a locked accounting period, rejected by finance (%s)",
                 self.env.user.name,
             )
-            handler.with_env(message.env)._pss_enqueue_rejected(
+            shared.with_env(message.env)._pss_enqueue_rejected(
                 message.system_id,
                 [(message, [(line["external_id"], reason) for line in lines])],
             )
