@@ -84,7 +84,7 @@ NOT_RUN_LANGUAGES = ("text",)
 TIMEOUT = 120  # seconds for one shell or Python example
 # Members of an answer whose value differs from server to server (their type
 # is checked), besides those named *_at (times) and *_url.
-VOLATILE = ("id", "odoo_id")
+VOLATILE = ("id", "odoo_id", "trace_id")
 
 _FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>[^`]*)$")
 _MARKER = re.compile(r"^\s*<!--\s*(?P<kind>not-run|doc-test):(?P<arg>.*?)-->\s*$")
