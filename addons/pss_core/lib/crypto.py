@@ -27,6 +27,8 @@ import json
 import os
 import re
 
+from .masking import transform_sensitive
+
 __all__ = [
     "ENV_VARIABLE",
     "OPTION",
@@ -223,38 +225,8 @@ def status(config=None, environ=None):
 
 
 # ----------------------------------------------------------------------
-# Payload walks (iterative)
+# Values and payloads (walked by masking.transform_sensitive)
 # ----------------------------------------------------------------------
-def _transform(data, paths, leaf):
-    """Copy of ``data`` with ``leaf(value)`` at every sensitive path.
-
-    ``leaf`` returns the new value; the copy shares nothing mutable with
-    ``data`` along the sensitive paths (other branches are shared)."""
-    if not paths or not isinstance(data, dict | list):
-        return data
-    root = [None]
-    stack = [(data, paths, root, 0)]
-    while stack:
-        node, rule, parent, slot = stack.pop()
-        if isinstance(node, list):
-            copy = [None] * len(node)
-            parent[slot] = copy
-            stack.extend((item, rule, copy, index) for index, item in enumerate(node))
-        elif isinstance(node, dict):
-            copy = dict(node)
-            parent[slot] = copy
-            for key, sub in rule.items():
-                if key not in node:
-                    continue
-                if sub is True:
-                    copy[key] = leaf(node[key])
-                elif isinstance(sub, dict):
-                    stack.append((node[key], sub, copy, key))
-        else:
-            parent[slot] = node
-    return root[0]
-
-
 def encrypt_value(value, keyring, fresh=False):
     """``value`` encrypted with the current key; empty values, and already
     encrypted ones unless ``fresh``, are kept as they are.
@@ -278,7 +250,7 @@ def encrypt_payload(data, paths, keyring, fresh=False):
     otherwise values already encrypted are kept (encrypting twice is once)."""
     if not keyring or not paths:
         return data
-    return _transform(
+    return transform_sensitive(
         data, paths, lambda value: encrypt_value(value, keyring, fresh=fresh)
     )
 
@@ -289,7 +261,7 @@ def decrypt_payload(data, paths, keyring):
     Raises :class:`CryptoError` when a value cannot be decrypted."""
     if not paths:
         return data
-    return _transform(data, paths, lambda value: decrypt_value(value, keyring))
+    return transform_sensitive(data, paths, lambda value: decrypt_value(value, keyring))
 
 
 def reencrypt_payload(data, paths, keyring):
@@ -309,7 +281,7 @@ def reencrypt_payload(data, paths, keyring):
         changed.append(True)
         return keyring.encrypt(decrypt_value(value, keyring))
 
-    copy = _transform(data, paths, leaf)
+    copy = transform_sensitive(data, paths, leaf)
     return (copy, True) if changed else (data, False)
 
 
@@ -322,5 +294,5 @@ def key_ids_of(data, paths):
             found.add(_split(value)[0])
         return value
 
-    _transform(data, paths, leaf)
+    transform_sensitive(data, paths, leaf)
     return found

@@ -12,6 +12,7 @@ __all__ = [
     "mask_text",
     "sensitive_paths",
     "sensitive_values",
+    "transform_sensitive",
 ]
 
 
@@ -53,12 +54,13 @@ def sensitive_paths(schema, _seen=None):
     return result
 
 
-def mask_payload(data, paths):
-    """Copy of ``data`` with every sensitive value replaced by ``MASK``.
+def transform_sensitive(data, paths, leaf):
+    """Copy of ``data`` with ``leaf(value)`` at every sensitive path.
 
     Without recursion: a payload nested a thousand lists deep (as a sender
-    may post) is masked like any other."""
-    if not paths:
+    may post) is walked like any other. The copy shares nothing mutable with
+    ``data`` along the sensitive paths (other branches are shared)."""
+    if not paths or not isinstance(data, dict | list):
         return data
     root = [None]
     stack = [(data, paths, root, 0)]
@@ -69,20 +71,25 @@ def mask_payload(data, paths):
             parent[slot] = copy
             stack.extend((item, rule, copy, index) for index, item in enumerate(node))
         elif isinstance(node, dict):
-            copy = {}
+            copy = dict(node)
             parent[slot] = copy
-            for key, value in node.items():
-                sub = rule.get(key)
+            for key, sub in rule.items():
+                if key not in node:
+                    continue
                 if sub is True:
-                    copy[key] = MASK if value not in (None, "") else value
+                    copy[key] = leaf(node[key])
                 elif isinstance(sub, dict):
-                    copy[key] = None
-                    stack.append((value, sub, copy, key))
-                else:
-                    copy[key] = value
+                    stack.append((node[key], sub, copy, key))
         else:
             parent[slot] = node
     return root[0]
+
+
+def mask_payload(data, paths):
+    """Copy of ``data`` with every sensitive value replaced by ``MASK``."""
+    return transform_sensitive(
+        data, paths, lambda value: MASK if value not in (None, "") else value
+    )
 
 
 def sensitive_values(data, paths):
