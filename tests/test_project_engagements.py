@@ -33,7 +33,9 @@ class ProjectHttpCase(ProjectCase, HttpCase):
     def credentials(self, system):
         return self._creds[system.id]
 
-    def send(self, system, envelopes):
+    def send(self, system, envelopes, headers=None):
+        """POST signed envelopes (with ``headers`` added); the response is
+        also kept as ``last_response``."""
         creds = self.credentials(system)
         body = json.dumps(
             {"events": envelopes}, default=str, separators=(",", ":")
@@ -42,6 +44,7 @@ class ProjectHttpCase(ProjectCase, HttpCase):
             "Authorization": f"Bearer {creds['api_key']}",
             "X-PSS-Signature": sign(creds["signing_secret"], body, int(time.time())),
             "Content-Type": "application/json",
+            **(headers or {}),
         }
         response = self.opener.post(
             f"{self.base_url()}/pss/v1/{system.code}/events",
@@ -49,6 +52,7 @@ class ProjectHttpCase(ProjectCase, HttpCase):
             headers=headers,
             timeout=60,
         )
+        self.last_response = response
         self.env.invalidate_all()
         return response
 

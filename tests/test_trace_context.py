@@ -4,8 +4,6 @@ outbound event its handler causes (a local receiver records it); with
 OpenTelemetry on (an in-memory exporter), one trace holds the intake, apply
 and send spans with their attributes and no payload value."""
 
-import json
-import time
 import unittest
 
 from test_project_engagements import ProjectHttpCase
@@ -13,7 +11,6 @@ from test_project_engagements import ProjectHttpCase
 from odoo.tests import tagged
 
 from odoo.addons.pss_core import telemetry
-from odoo.addons.pss_core.lib.signature import sign
 from odoo.addons.pss_core.lib.tracecontext import parse_traceparent
 from odoo.addons.pss_project.tests.common import unique
 
@@ -68,27 +65,11 @@ class TestTraceContext(ProjectHttpCase):
         self.headers = {}
         self.addCleanup(telemetry.set_tracer_provider, None)
 
-    def send(self, system, envelopes):
-        """ProjectHttpCase.send with the test's extra headers."""
-        creds = self.credentials(system)
-        body = json.dumps(
-            {"events": envelopes}, default=str, separators=(",", ":")
-        ).encode()
-        headers = {
-            "Authorization": f"Bearer {creds['api_key']}",
-            "X-PSS-Signature": sign(creds["signing_secret"], body, int(time.time())),
-            "Content-Type": "application/json",
-            **self.headers,
-        }
-        response = self.opener.post(
-            f"{self.base_url()}/pss/v1/{system.code}/events",
-            data=body,
-            headers=headers,
-            timeout=60,
+    def send(self, system, envelopes, headers=None):
+        """ProjectHttpCase.send with the test's traceparent header."""
+        return super().send(
+            system, envelopes, headers={**self.headers, **(headers or {})}
         )
-        self.last_response = response
-        self.env.invalidate_all()
-        return response
 
     def won(self):
         """engagement.won over HTTP, applied: (inbound message, outbound

@@ -33,18 +33,18 @@ class PssCloseActions(models.AbstractModel):
             return self._pss_open_record(records)
         return self.with_context(step=figure).action_open_step()
 
-    def action_run_billing(self):
+    def _pss_run_per_entity(self, model, state_field, figure):
+        """Make and run a ``model`` run of the period in the entity (for
+        the group: in each entity whose ``state_field`` step is to do)."""
         self.ensure_one()
         self._pss_check_finance()
-        runs = self.env["pss.billing.run"]
         companies = (
-            self._pss_todo("billing_run_state")
-            if self.scope == "group"
-            else (self.company_id)
+            self._pss_todo(state_field) if self.scope == "group" else self.company_id
         )
+        runs = self.env[model]
         for company in companies:
             run = (
-                self.env["pss.billing.run"]
+                self.env[model]
                 .with_company(company)
                 .create(
                     {
@@ -56,7 +56,12 @@ class PssCloseActions(models.AbstractModel):
             )
             run.action_run()
             runs |= run
-        return self._pss_opened(runs, "billing_run")
+        return self._pss_opened(runs, figure)
+
+    def action_run_billing(self):
+        return self._pss_run_per_entity(
+            "pss.billing.run", "billing_run_state", "billing_run"
+        )
 
     def action_approve_drafts(self):
         self.ensure_one()
@@ -79,29 +84,7 @@ class PssCloseActions(models.AbstractModel):
         return self._pss_open_record(run)
 
     def action_run_reconcile(self):
-        self.ensure_one()
-        self._pss_check_finance()
-        runs = self.env["pss.recon.run"]
-        companies = (
-            self._pss_todo("signed_state")
-            if self.scope == "group"
-            else (self.company_id)
-        )
-        for company in companies:
-            run = (
-                self.env["pss.recon.run"]
-                .with_company(company)
-                .create(
-                    {
-                        "company_id": company.id,
-                        "date_from": self.date_from,
-                        "date_to": self.date_to,
-                    }
-                )
-            )
-            run.action_run()
-            runs |= run
-        return self._pss_opened(runs, "recon_run")
+        return self._pss_run_per_entity("pss.recon.run", "signed_state", "recon_run")
 
     def action_open_recon_run(self):
         """The run to sign off: the latest of the period (for the group,
