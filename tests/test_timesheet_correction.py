@@ -166,6 +166,24 @@ class TestTimesheetCorrection(controls.RpcMixin, TimesheetMixin, ProjectHttpCase
         self.assertEqual(self.snapshot(self.timesheet), before)
         self.assertFalse(self.logs(self.timesheet))
 
+    def test_a_negative_or_absurd_cost_is_refused(self):
+        before = self.snapshot(self.timesheet)
+        for cost in (-1.0, 1e300):
+            with self.subTest(cost=cost):
+                message = self.assertRefused(
+                    self.correct(
+                        self.biller,
+                        self.timesheet,
+                        correct_cost=True,
+                        hourly_cost=cost,
+                        reason="typo",
+                    ),
+                    USER_ERROR,
+                )
+                self.assertIn("hourly cost is between 0", message)
+        self.assertEqual(self.snapshot(self.timesheet), before)
+        self.assertFalse(self.logs(self.timesheet))
+
     def test_plain_write_by_finance_is_still_refused(self):
         before = self.snapshot(self.timesheet)
         self.login(self.biller)

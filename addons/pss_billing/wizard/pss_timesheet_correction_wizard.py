@@ -2,6 +2,8 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 FINANCE_GROUP = "pss_core.group_pss_finance"
+# The largest hourly cost a correction may set (a typo guard, not a policy).
+MAX_HOURLY_COST = 100000
 
 
 class PssTimesheetCorrectionWizard(models.TransientModel):
@@ -81,14 +83,26 @@ class PssTimesheetCorrectionWizard(models.TransientModel):
                 )
             )
 
-    def _pss_checked_lines(self):
-        self.ensure_one()
-        self._pss_check_user()
+    def _pss_checked_values(self):
+        """The reason, once what the dialog asks for is checked."""
         reason = (self.reason or "").strip()
         if not reason:
             raise UserError(_("A correction needs a reason; nothing was changed."))
         if not (self.correct_cost or self.correct_intercompany or self.reset_approval):
             raise UserError(_("Choose what to correct; nothing was changed."))
+        if self.correct_cost and not 0 <= self.hourly_cost <= MAX_HOURLY_COST:
+            raise UserError(
+                _(
+                    "An hourly cost is between 0 and %s; nothing was changed.",
+                    MAX_HOURLY_COST,
+                )
+            )
+        return reason
+
+    def _pss_checked_lines(self):
+        self.ensure_one()
+        self._pss_check_user()
+        reason = self._pss_checked_values()
         lines = self.line_ids
         if not lines:
             raise UserError(_("Select the time to correct."))
