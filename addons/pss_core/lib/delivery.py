@@ -6,6 +6,7 @@ and writes the answer.
 
 __all__ = [
     "CIRCUIT_THRESHOLD",
+    "CRON_TIME_BUDGET",
     "circuit_open_seconds",
     "cron_time_budget",
     "fits_budget",
@@ -14,6 +15,9 @@ __all__ = [
 # Consecutive failures to reach a receiver (timeouts, refused connections)
 # after which the whole system is paused instead of each message retrying.
 CIRCUIT_THRESHOLD = 3
+# Seconds a run of the queue's crons wants by default (cron_time_budget
+# shortens it within Odoo's cron time limit).
+CRON_TIME_BUDGET = 240
 
 
 def circuit_open_seconds(failures, base, cap, threshold=CIRCUIT_THRESHOLD):

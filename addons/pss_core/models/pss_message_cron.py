@@ -6,7 +6,7 @@ import logging
 from odoo import api, fields, models
 from odoo.tools import config
 
-from ..lib.delivery import cron_time_budget
+from ..lib.delivery import CRON_TIME_BUDGET, cron_time_budget
 from ..lib.worker import worker_id
 
 _logger = logging.getLogger(__name__)
@@ -21,13 +21,13 @@ class PssMessageCron(models.AbstractModel):
     _description = "Sync Message: crons"
 
     @api.model
-    def _cron_process_inbound(self, time_budget=240):
+    def _cron_process_inbound(self, time_budget=CRON_TIME_BUDGET):
         return self._process_queue(
             "in", commit=True, time_budget=self._cron_budget(time_budget)
         )
 
     @api.model
-    def _cron_send_outbound(self, time_budget=240):
+    def _cron_send_outbound(self, time_budget=CRON_TIME_BUDGET):
         return self._process_queue(
             "out", commit=True, time_budget=self._cron_budget(time_budget)
         )
