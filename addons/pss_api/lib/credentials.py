@@ -20,14 +20,17 @@ import secrets
 __all__ = [
     "KEY_PREFIX",
     "SECRET_PREFIX",
+    "bearer_token",
     "generate_api_key",
     "generate_signing_secret",
     "hash_key",
     "key_matches",
     "split_key",
+    "token_matches",
 ]
 
 KEY_PREFIX = "pss"
+TOKEN_HASH_PREFIX = "sha256:"  # noqa: S105 - a hash marker, not a secret
 SECRET_PREFIX = "pss_sig_"  # noqa: S105 - a public marker, not a secret
 _PREFIX_LENGTH = 12
 _MAX_KEY_LENGTH = 256
@@ -70,3 +73,20 @@ def key_matches(key, hashes):
         if candidate and hmac.compare_digest(digest, candidate):
             matched = True
     return matched
+
+
+def bearer_token(header):
+    """The token of an ``Authorization: Bearer <token>`` header, else ""."""
+    scheme, _sep, token = (header or "").partition(" ")
+    token = token.strip()
+    return token if scheme.lower() == "bearer" else ""
+
+
+def token_matches(given, token):
+    """True when ``given`` is ``token``, or hashes to it when ``token`` is
+    ``sha256:<hex>`` (constant time)."""
+    if token.startswith(TOKEN_HASH_PREFIX):
+        return hmac.compare_digest(
+            hash_key(given), token[len(TOKEN_HASH_PREFIX) :].lower()
+        )
+    return hmac.compare_digest(given, token)

@@ -27,14 +27,16 @@ from odoo.addons.pss_core.schemas.common import text_problem
 from odoo.addons.pss_core.schemas.envelope import MAX_BATCH_EVENTS, Envelope
 
 from .jsonpath import join_path, pydantic_details
-from .problem import ApiProblem
+from .problem import RETRY_AFTER_KEYS, ApiProblem, retry_after
 
 __all__ = [
     "MAX_BATCH_EVENTS",
     "MAX_BODY_BYTES",
+    "MAX_IDEMPOTENCY_KEY",
     "check_body_length",
     "check_content_type",
     "check_declared_length",
+    "check_idempotency_key",
     "check_values",
     "iso_utc",
     "key_conflicts",
@@ -46,6 +48,8 @@ __all__ = [
 
 #: Largest accepted body: 5 MiB (pss_client stays under 5,000,000 bytes).
 MAX_BODY_BYTES = 5 * 1024 * 1024
+#: Longest Idempotency-Key header accepted.
+MAX_IDEMPOTENCY_KEY = 255
 _JSON_MEDIA_TYPES = ("application/json",)
 #: Longest integer literal read (Python refuses to convert past 4,300 digits,
 #: and no field holds more than 18): longer ones are refused with their path.
@@ -70,8 +74,25 @@ def check_encryption_keys(config):
             503,
             "service-unavailable",
             "the server's encryption keys cannot be read; retry later",
-            headers={"Retry-After": "30"},
+            headers=retry_after(RETRY_AFTER_KEYS),
         ) from None
+
+
+def check_idempotency_key(value):
+    """The ``Idempotency-Key`` header stripped (None when absent); 400
+    unless it holds 1 to ``MAX_IDEMPOTENCY_KEY`` printable characters."""
+    if value is None:
+        return None
+    key = value.strip()
+    if not key or len(key) > MAX_IDEMPOTENCY_KEY or not key.isprintable():
+        raise ApiProblem(
+            400,
+            "malformed-request",
+            f"Idempotency-Key must hold 1 to {MAX_IDEMPOTENCY_KEY} printable "
+            "characters",
+            errors=[{"path": "headers.Idempotency-Key", "message": "invalid"}],
+        )
+    return key
 
 
 def check_declared_length(content_length, limit=MAX_BODY_BYTES):

@@ -28,16 +28,26 @@ import time
 
 __all__ = [
     "ACCEPT_BUCKETS",
+    "ACCEPT_HISTOGRAM",
     "FLUSH_INTERVAL",
     "Family",
     "MetricsBuffer",
+    "api_families",
     "format_exposition",
     "format_value",
     "histogram_samples",
     "labels_key",
+    "queue_families",
 ]
 
 FLUSH_INTERVAL = 1.0
+ACCEPT_HISTOGRAM = "pss_api_accept_duration_seconds"
+# The request counters of the buffer: (name, help).
+API_COUNTERS = (
+    ("pss_api_auth_failures_total", "Refused authentications by reason"),
+    ("pss_api_requests_total", "API requests by endpoint and HTTP status"),
+    ("pss_api_events_accepted_total", "Events stored (not duplicates) by system"),
+)
 #: Buckets (seconds) of the accept latency histogram.
 ACCEPT_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
@@ -203,3 +213,65 @@ def histogram_samples(family, rows, buckets=ACCEPT_BUCKETS):
         family.add(float(entry["sum"]), entry["labels"], "_sum")
         family.add(int(running), entry["labels"], "_count")
     return family
+
+
+def queue_families(rows):
+    """The queue's families from ``[(system code, direction, state, count,
+    age in seconds of the oldest)]`` (pss.message's _pss_queue_by_system):
+    depth by state, oldest pending age, processed (done), failed (dead)."""
+    depth = Family(
+        "pss_queue_messages", "gauge", "Messages by system, direction and state"
+    )
+    oldest = Family(
+        "pss_queue_oldest_pending_age_seconds",
+        "gauge",
+        "Age of the oldest pending or retrying message",
+    )
+    processed = Family(
+        "pss_messages_processed_total",
+        "counter",
+        "Messages applied or sent (state done)",
+    )
+    failed = Family(
+        "pss_messages_failed_total", "counter", "Messages given up on (state dead)"
+    )
+    ages = {}
+    totals = {}
+    for code, direction, state, count, age in rows:
+        labels = {"system": code, "direction": direction}
+        depth.add(count, dict(labels, state=state))
+        totals.setdefault((code, direction), {})[state] = count
+        if state in ("pending", "retrying"):
+            key = (code, direction)
+            ages[key] = max(ages.get(key, 0.0), float(age or 0))
+    for (code, direction), by_state in sorted(totals.items()):
+        labels = {"system": code, "direction": direction}
+        processed.add(by_state.get("done", 0), labels)
+        failed.add(by_state.get("dead", 0), labels)
+        oldest.add(round(ages.get((code, direction), 0.0), 3), labels)
+    return [depth, oldest, processed, failed]
+
+
+def api_families(rows):
+    """The request figures' families from the flushed buffer's rows
+    ``[(name, labels, value)]``: the counters, then the accept latency
+    histogram."""
+    families = []
+    for name, help_ in API_COUNTERS:
+        family = Family(name, "counter", help_)
+        for row_name, labels, value in sorted(
+            rows, key=lambda r: (r[0], sorted(r[1].items()))
+        ):
+            if row_name == name:
+                family.add(value, labels)
+        families.append(family)
+    histogram = Family(
+        ACCEPT_HISTOGRAM,
+        "histogram",
+        "Seconds from request start to commit of accepted event requests",
+    )
+    histogram_samples(
+        histogram, [row for row in rows if row[0].startswith(ACCEPT_HISTOGRAM)]
+    )
+    families.append(histogram)
+    return families

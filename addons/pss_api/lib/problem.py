@@ -17,9 +17,13 @@ __all__ = [
     "DOCS_URL",
     "MEDIA_TYPE",
     "PROBLEMS",
+    "RETRY_AFTER_BUSY",
+    "RETRY_AFTER_KEYS",
+    "RETRY_AFTER_UNAVAILABLE",
     "ApiProblem",
     "problem_document",
     "problem_type",
+    "retry_after",
 ]
 
 MEDIA_TYPE = "application/problem+json"
@@ -45,6 +49,13 @@ PROBLEMS = {
     "internal-error": (500, "Internal error"),
     "service-unavailable": (503, "Service unavailable"),
 }
+# Seconds a client waits before retrying a 503 (its Retry-After), by cause:
+# the database still busy after Odoo's retries (a serialization failure, a
+# lost connection), no database to serve or a failed health query, the
+# encryption keys unreadable (an operator has to act).
+RETRY_AFTER_BUSY = 1
+RETRY_AFTER_UNAVAILABLE = 5
+RETRY_AFTER_KEYS = 30
 _SLUG_BY_STATUS = {}
 for _slug, (_status, _title) in PROBLEMS.items():
     _SLUG_BY_STATUS.setdefault(_status, _slug)
@@ -52,6 +63,11 @@ for _slug, (_status, _title) in PROBLEMS.items():
 
 def problem_type(slug):
     return f"{DOCS_URL}#{slug}"
+
+
+def retry_after(seconds):
+    """The ``Retry-After`` header of an answer."""
+    return {"Retry-After": str(seconds)}
 
 
 def problem_document(status, slug=None, detail=None, errors=None, title=None):

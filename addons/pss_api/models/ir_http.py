@@ -7,7 +7,7 @@ from odoo import models
 from odoo.exceptions import AccessDenied, AccessError, UserError
 from odoo.http import request
 
-from ..lib.problem import PROBLEMS, ApiProblem
+from ..lib.problem import PROBLEMS, RETRY_AFTER_BUSY, ApiProblem, retry_after
 from ..models.pss_api_metric import BUFFER
 
 _logger = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ def problem_for(exception):
             503,
             "service-unavailable",
             "the database is busy; retry later",
-            headers={"Retry-After": "1"},
+            headers=retry_after(RETRY_AFTER_BUSY),
         )
     if isinstance(exception, AccessDenied | AccessError):
         return ApiProblem(

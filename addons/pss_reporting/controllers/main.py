@@ -3,8 +3,9 @@
 ``GET /pss/v1/<system>/reports/<name>?entity=&date_from=&date_to=&cursor=``
 with the system's API key and ``X-PSS-Signature`` over ``"<t>."`` and an
 empty body (as every signed GET of pss_api). The route extends pss_api's
-controller: authentication, signature, technical user, rate limit, problem
-documents and counting are pss_api's own. Rows are read as the system's
+controller: authentication, signature, technical user and rate limit are
+pss_api's functions (controllers/auth.py, ``signed_get``), problem documents
+and counting its controller's. Rows are read as the system's
 technical user (record rules apply) and only in the system's companies,
 keyset-paged by id.
 """
@@ -15,7 +16,13 @@ from datetime import date
 
 from odoo.http import request
 
-from odoo.addons.pss_api.controllers.main import API, PssApiController, pss_route
+from odoo.addons.pss_api.controllers import auth
+from odoo.addons.pss_api.controllers.main import (
+    API,
+    PssApiController,
+    json_document_response,
+    pss_route,
+)
 from odoo.addons.pss_api.lib.problem import ApiProblem
 from odoo.addons.pss_core.schemas.common import text_problem
 
@@ -73,11 +80,7 @@ class PssReportingController(PssApiController):
         return self._pss_serve("report", self._pss_get_report, system_code, report)
 
     def _pss_get_report(self, system_code, report):
-        info = self._pss_check_key(system_code)
-        # GET requests are signed over an empty body.
-        self._pss_check_signature(info, b"")
-        system = self._pss_enter(info)
-        rate_headers = self._pss_rate_limit(info)
+        info, system, rate_headers = auth.signed_get(system_code, self._pss_now)
         if report not in REPORTS:
             raise ApiProblem(404, "not-found", f"no report {report!r}")
         if not system._pss_may_read(report):
@@ -98,6 +101,22 @@ class PssReportingController(PssApiController):
         limit = self._pss_report_limit(args.get("limit"))
         Model = request.env[REPORTS[report]]
         domain = [("company_id", "in", companies), ("id", ">", after)]
+        domain += self._pss_report_dates(report, args)
+        columns = self._pss_report_columns(Model)
+        rows = Model.search_read(
+            domain, columns, limit=limit + 1, order="id", load=None
+        )
+        next_cursor = None
+        if len(rows) > limit:
+            rows = rows[:limit]
+            next_cursor = encode_cursor(rows[-1]["id"])
+        rows = self._pss_report_rows(companies, columns, rows)
+        return self._pss_report_answer(columns, rows, next_cursor, rate_headers)
+
+    @staticmethod
+    def _pss_report_dates(report, args):
+        """The domain of the ``date_from`` / ``date_to`` parameters."""
+        domain = []
         date_field = DATE_FIELDS.get(report)
         for name, operator in (("date_from", ">="), ("date_to", "<=")):
             value = args.get(name)
@@ -110,20 +129,18 @@ class PssReportingController(PssApiController):
             if not date_field:
                 _bad(name, f"the report {report!r} is a snapshot without dates")
             domain.append((date_field, operator, on))
-        columns = self._pss_report_columns(Model)
-        rows = Model.search_read(
-            domain, columns, limit=limit + 1, order="id", load=None
-        )
-        next_cursor = None
-        if len(rows) > limit:
-            rows = rows[:limit]
-            next_cursor = encode_cursor(rows[-1]["id"])
+        return domain
+
+    @staticmethod
+    def _pss_report_rows(companies, columns, rows):
+        """Rows as plain values, the entity code before the company id
+        (``columns`` gets that column too)."""
         entity_codes = {
             c.id: c.pss_entity_code
             for c in request.env["res.company"].sudo().browse(companies)
         }
         columns.insert(columns.index("company_id"), "entity")
-        rows = [
+        return [
             {
                 col: (
                     entity_codes.get(row["company_id"])
@@ -134,6 +151,9 @@ class PssReportingController(PssApiController):
             }
             for row in rows
         ]
+
+    def _pss_report_answer(self, columns, rows, next_cursor, rate_headers):
+        """JSON, or CSV when the client accepts it (next cursor in a header)."""
         accept = request.httprequest.headers.get("Accept") or ""
         if "text/csv" in accept:
             body = to_csv(columns, rows).encode()
@@ -205,93 +225,94 @@ class PssReportingController(PssApiController):
         document.setdefault("paths", {})[f"{API}/{{system}}/reports/{{report}}"] = (
             report_path()
         )
-        body = json.dumps(document, indent=1).encode()
-        return request.make_response(
-            body,
-            headers=[
-                ("Content-Type", "application/json"),
-                ("Content-Length", str(len(body))),
-            ],
-        )
+        return json_document_response(json.dumps(document, indent=1).encode())
+
+
+def _param(name, description, required=False, schema=None):
+    return {
+        "name": name,
+        "in": "query",
+        "required": required,
+        "description": description,
+        "schema": schema or {"type": "string"},
+    }
+
+
+def _report_parameters():
+    return [
+        {
+            "name": "system",
+            "in": "path",
+            "required": True,
+            "schema": {"type": "string"},
+        },
+        {
+            "name": "report",
+            "in": "path",
+            "required": True,
+            "schema": {"type": "string", "enum": list(REPORTS)},
+        },
+        _param("entity", "Entity code: rows of that company only"),
+        _param(
+            "date_from",
+            "First month / date",
+            schema={"type": "string", "format": "date"},
+        ),
+        _param(
+            "date_to",
+            "Last month / date",
+            schema={"type": "string", "format": "date"},
+        ),
+        _param("cursor", "next_cursor of the previous page"),
+        _param(
+            "limit",
+            f"Rows per page (1 to {MAX_LIMIT})",
+            schema={"type": "integer"},
+        ),
+    ]
+
+
+def _report_responses():
+    return {
+        "200": {
+            "description": "Rows of the system's companies; CSV with "
+            "Accept: text/csv (next cursor in X-PSS-Next-Cursor)",
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["rows", "next_cursor"],
+                        "properties": {
+                            "rows": {
+                                "type": "array",
+                                "items": {"type": "object"},
+                            },
+                            "next_cursor": {"type": ["string", "null"]},
+                        },
+                    }
+                },
+                "text/csv": {"schema": {"type": "string"}},
+            },
+        },
+        "400": {"description": "Bad query parameter"},
+        "401": {"description": "No API key, or an unknown or revoked one"},
+        "403": {
+            "description": "Bad signature, report not allowed for the "
+            "system, or entity outside its companies"
+        },
+        "404": {"description": "Unknown report"},
+        "429": {"description": "Rate limit exceeded"},
+    }
 
 
 def report_path():
     """OpenAPI path item of the read API."""
-
-    def param(name, description, required=False, schema=None):
-        return {
-            "name": name,
-            "in": "query",
-            "required": required,
-            "description": description,
-            "schema": schema or {"type": "string"},
-        }
-
     return {
         "get": {
             "summary": "Read a KPI report (JSON or CSV), keyset-paged",
             "operationId": "getReport",
             "security": [{"bearerAuth": [], "signature": []}],
-            "parameters": [
-                {
-                    "name": "system",
-                    "in": "path",
-                    "required": True,
-                    "schema": {"type": "string"},
-                },
-                {
-                    "name": "report",
-                    "in": "path",
-                    "required": True,
-                    "schema": {"type": "string", "enum": list(REPORTS)},
-                },
-                param("entity", "Entity code: rows of that company only"),
-                param(
-                    "date_from",
-                    "First month / date",
-                    schema={"type": "string", "format": "date"},
-                ),
-                param(
-                    "date_to",
-                    "Last month / date",
-                    schema={"type": "string", "format": "date"},
-                ),
-                param("cursor", "next_cursor of the previous page"),
-                param(
-                    "limit",
-                    f"Rows per page (1 to {MAX_LIMIT})",
-                    schema={"type": "integer"},
-                ),
-            ],
-            "responses": {
-                "200": {
-                    "description": "Rows of the system's companies; CSV with "
-                    "Accept: text/csv (next cursor in X-PSS-Next-Cursor)",
-                    "content": {
-                        "application/json": {
-                            "schema": {
-                                "type": "object",
-                                "required": ["rows", "next_cursor"],
-                                "properties": {
-                                    "rows": {
-                                        "type": "array",
-                                        "items": {"type": "object"},
-                                    },
-                                    "next_cursor": {"type": ["string", "null"]},
-                                },
-                            }
-                        },
-                        "text/csv": {"schema": {"type": "string"}},
-                    },
-                },
-                "400": {"description": "Bad query parameter"},
-                "401": {"description": "No API key, or an unknown or revoked one"},
-                "403": {
-                    "description": "Bad signature, report not allowed for the "
-                    "system, or entity outside its companies"
-                },
-                "404": {"description": "Unknown report"},
-                "429": {"description": "Rate limit exceeded"},
-            },
+            "parameters": _report_parameters(),
+            "responses": _report_responses(),
         }
     }
