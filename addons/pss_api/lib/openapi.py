@@ -3,7 +3,8 @@
 One component schema per registered event type (its ``data`` payload and an
 envelope whose ``type`` is that event type), the generic envelope and batch,
 the problem document, and the two security schemes every system route
-requires together (bearer API key and ``X-PSS-Signature``).
+requires together (bearer API key and ``X-PSS-Signature``). The fixed parts
+are in lib/openapi_parts.py.
 
 Plain Python, tested without a database.
 """
@@ -13,37 +14,29 @@ import re
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from odoo.addons.pss_core.lib.tracecontext import MAX_LENGTH as MAX_TRACEPARENT
 from odoo.addons.pss_core.schemas.common import MAX_INT
 from odoo.addons.pss_core.schemas.envelope import MAX_BATCH_EVENTS, Envelope
 
-from .intake import MAX_BODY_BYTES
-from .problem import MEDIA_TYPE, PROBLEMS, problem_type
+from .intake import MAX_BODY_BYTES, MAX_IDEMPOTENCY_KEY
+from .openapi_parts import (
+    REF,
+    accepted_schema,
+    entry_schema,
+    health_content,
+    problem_responses,
+    problem_schema,
+    security_schemes,
+    status_schema,
+)
 
 __all__ = ["ERROR_STATUSES", "build_openapi", "event_schema_name"]
 
-REF = "#/components/schemas/{model}"
 # The errors each route can answer (health and metrics are not signed).
 ERROR_STATUSES = {
     "events": (400, 401, 403, 405, 411, 413, 415, 422, 429, 500, 503),
     "message": (401, 403, 404, 405, 429, 500, 503),
     "public": (404, 405, 500, 503),
-}
-_DESCRIPTIONS = {
-    400: "Malformed request: the body is not JSON, or the request is inconsistent.",
-    401: "No API key, or an unknown or revoked one.",
-    403: "Bad signature, or an entity outside the system's companies.",
-    404: "Unknown route, or a message of another system.",
-    405: "Method not allowed on this route.",
-    411: "No Content-Length header (a chunked body is not accepted).",
-    413: "Body over 5 MiB or more than 500 events.",
-    415: "Content-Type is not application/json.",
-    422: "Schema or semantic errors (every field error is listed, with its "
-    "JSON path), values no field can hold (text with a NUL character or a "
-    "lone surrogate, numbers of more than 100 digits or out of range), or an "
-    "idempotency key reused with another payload.",
-    429: "Rate limit of the system exceeded: retry after Retry-After seconds.",
-    500: "Internal error (a bug: never caused by the request's content).",
-    503: "Database unavailable or too busy: retry later.",
 }
 
 
@@ -51,113 +44,6 @@ def event_schema_name(event_type):
     """Component name of an event type: ``timesheet.approved`` ->
     ``Event_timesheet_approved``."""
     return "Event_" + re.sub(r"[^A-Za-z0-9_]", "_", event_type)
-
-
-def _problem_schema():
-    return {
-        "type": "object",
-        "description": "RFC 9457 problem details.",
-        "required": ["type", "title", "status"],
-        "properties": {
-            "type": {"type": "string", "format": "uri"},
-            "title": {"type": "string"},
-            "status": {"type": "integer"},
-            "detail": {"type": "string"},
-            "errors": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "required": ["path", "message"],
-                    "properties": {
-                        "path": {
-                            "type": "string",
-                            "examples": ["events[2].data.lines[3].hours"],
-                        },
-                        "message": {"type": "string"},
-                    },
-                },
-            },
-        },
-    }
-
-
-def _entry_schema():
-    return {
-        "type": "object",
-        "required": ["id", "event_id", "state", "status_url", "duplicate"],
-        "properties": {
-            "id": {"type": "integer", "description": "Message id in Odoo"},
-            "event_id": {"type": "string"},
-            "idempotency_key": {"type": "string"},
-            "state": {"type": "string"},
-            "status_url": {"type": "string", "format": "uri"},
-            "duplicate": {
-                "type": "boolean",
-                "description": "True when the idempotency key was seen before: "
-                "the entry is the original message.",
-            },
-        },
-    }
-
-
-def _status_schema():
-    nullable_time = {"type": ["string", "null"], "format": "date-time"}
-    return {
-        "type": "object",
-        "required": ["id", "event_id", "type", "state", "attempts"],
-        "properties": {
-            "id": {"type": "integer"},
-            "event_id": {"type": ["string", "null"]},
-            "idempotency_key": {"type": "string"},
-            "type": {"type": "string"},
-            "entity": {"type": ["string", "null"]},
-            "state": {
-                "type": "string",
-                "enum": [
-                    "pending",
-                    "running",
-                    "retrying",
-                    "parked",
-                    "done",
-                    "dead",
-                    "cancelled",
-                ],
-            },
-            "attempts": {"type": "integer"},
-            "error": {
-                "type": ["object", "null"],
-                "properties": {
-                    "category": {"type": "string"},
-                    "message": {"type": "string"},
-                    "details": {"type": "array", "items": {"type": "object"}},
-                },
-            },
-            "park_reason": {"type": ["string", "null"]},
-            "note": {"type": ["string", "null"]},
-            "trace_id": {"type": ["string", "null"], "pattern": "^[0-9a-f]{32}$"},
-            "received_at": nullable_time,
-            "started_at": nullable_time,
-            "finished_at": nullable_time,
-            "next_attempt_at": nullable_time,
-            "results": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "properties": {
-                        "model": {"type": "string"},
-                        "odoo_id": {"type": "integer"},
-                        "operation": {"type": "string"},
-                        "external_id": {
-                            "type": ["string", "null"],
-                            "description": "The sender's id of the record "
-                            "where it is bound",
-                        },
-                    },
-                },
-            },
-            "status_url": {"type": "string", "format": "uri"},
-        },
-    }
 
 
 def _rename_sensitive(node):
@@ -227,63 +113,49 @@ def _responses(kind):
     }
 
 
-def _problem_responses():
-    responses = {}
-    for status, description in _DESCRIPTIONS.items():
-        slugs = [slug for slug, (code, _title) in PROBLEMS.items() if code == status]
-        headers = {}
-        if status in (429, 503):
-            headers["Retry-After"] = {
-                "description": "Seconds to wait before retrying",
-                "schema": {"type": "integer"},
-            }
-        if status == 401:
-            headers["WWW-Authenticate"] = {"schema": {"type": "string"}}
-        response = {
-            "description": description
-            + " Problem types: "
-            + ", ".join(problem_type(slug) for slug in slugs),
-            "content": {MEDIA_TYPE: {"schema": {"$ref": REF.format(model="Problem")}}},
-        }
-        if headers:
-            response["headers"] = headers
-        responses[f"Problem{status}"] = response
-    return responses
+def _json_content(model):
+    return {"application/json": {"schema": {"$ref": REF.format(model=model)}}}
 
 
-def build_openapi(events, version="1.0.0", server_url="/", title="PSS inbound API"):
-    """Return the OpenAPI 3.1 document.
+def _is_model(schema):
+    return isinstance(schema, type) and issubclass(schema, BaseModel)
 
-    ``events``: iterable of ``(event_type, payload schema or None,
-    description, schema versions)``, one per registered inbound handler.
-    """
-    events = sorted(events, key=lambda item: item[0])
-    models = [(Envelope, "validation")]
-    for _type, schema, _description, _versions in events:
-        if isinstance(schema, type) and issubclass(schema, BaseModel):
-            models.append((schema, "validation"))
-    keys, definitions = models_json_schema(models, ref_template=REF)
-    schemas = _conditionals(_rename_sensitive(dict(definitions.get("$defs", {}))))
-    schemas["Problem"] = _problem_schema()
-    schemas["AcceptedEntry"] = _entry_schema()
-    schemas["Accepted"] = {
+
+def _event_schema(schemas, envelope, event, data_schema):
+    """The self-contained envelope of one event type (the envelope's
+    members, not an ``allOf`` of the envelope: merging the envelope's
+    untyped ``data`` into each event made generators emit one model of the
+    same name per event type)."""
+    event_type, _schema, description, versions = event
+    name = event_schema_name(event_type)
+    properties = dict(envelope["properties"])
+    properties.update(
+        type={"const": event_type},
+        schema_version={"enum": sorted(versions or (1,))},
+        data=data_schema,
+    )
+    schemas[name] = {
+        "title": name,
+        "description": description or f"Envelope of a {event_type} event",
         "type": "object",
-        "required": ["results"],
-        "properties": {
-            "results": {
-                "type": "array",
-                "items": {"$ref": REF.format(model="AcceptedEntry")},
-            }
-        },
+        "additionalProperties": envelope.get("additionalProperties", False),
+        "required": envelope["required"],
+        "properties": properties,
+        "x-pss-event-type": event_type,
     }
-    schemas["MessageStatus"] = _status_schema()
+    return REF.format(model=name)
 
+
+def _event_schemas(schemas, events, keys):
+    """Add one schema per event type, then AnyEvent (a discriminated union
+    of them) when there is one; return the schema of any one event."""
     variants = []
     mapping = {}
     envelope = schemas["Envelope"]
-    for event_type, schema, description, versions in events:
+    for event in events:
+        event_type, schema = event[0], event[1]
         name = event_schema_name(event_type)
-        if isinstance(schema, type) and issubclass(schema, BaseModel):
+        if _is_model(schema):
             data_schema = keys[(schema, "validation")]
         else:
             # A named schema of its own: client generators name every model
@@ -294,35 +166,29 @@ def build_openapi(events, version="1.0.0", server_url="/", title="PSS inbound AP
                 "description": f"Payload of a {event_type} event",
             }
             data_schema = {"$ref": REF.format(model=f"{name}_data")}
-        # Self-contained (the envelope's members, not an ``allOf`` of the
-        # envelope): merging the envelope's untyped ``data`` into each event
-        # made generators emit one model of the same name per event type.
-        properties = dict(envelope["properties"])
-        properties.update(
-            type={"const": event_type},
-            schema_version={"enum": sorted(versions or (1,))},
-            data=data_schema,
-        )
-        schemas[name] = {
-            "title": name,
-            "description": description or f"Envelope of a {event_type} event",
-            "type": "object",
-            "additionalProperties": envelope.get("additionalProperties", False),
-            "required": envelope["required"],
-            "properties": properties,
-            "x-pss-event-type": event_type,
-        }
-        ref = REF.format(model=name)
+        ref = _event_schema(schemas, envelope, event, data_schema)
         variants.append({"$ref": ref})
         mapping[event_type] = ref
-    if variants:
-        schemas["AnyEvent"] = {
-            "oneOf": variants,
-            "discriminator": {"propertyName": "type", "mapping": mapping},
-        }
-        any_event = {"$ref": REF.format(model="AnyEvent")}
-    else:
-        any_event = {"$ref": REF.format(model="Envelope")}
+    if not variants:
+        return {"$ref": REF.format(model="Envelope")}
+    schemas["AnyEvent"] = {
+        "oneOf": variants,
+        "discriminator": {"propertyName": "type", "mapping": mapping},
+    }
+    return {"$ref": REF.format(model="AnyEvent")}
+
+
+def _schemas(events):
+    """``(component schemas, schema of any one event)``."""
+    models = [(Envelope, "validation")]
+    models += [(event[1], "validation") for event in events if _is_model(event[1])]
+    keys, definitions = models_json_schema(models, ref_template=REF)
+    schemas = _conditionals(_rename_sensitive(dict(definitions.get("$defs", {}))))
+    schemas["Problem"] = problem_schema()
+    schemas["AcceptedEntry"] = entry_schema()
+    schemas["Accepted"] = accepted_schema()
+    schemas["MessageStatus"] = status_schema()
+    any_event = _event_schemas(schemas, events, keys)
     schemas["EventBatch"] = {
         "type": "object",
         "additionalProperties": False,
@@ -336,169 +202,201 @@ def build_openapi(events, version="1.0.0", server_url="/", title="PSS inbound AP
             }
         },
     }
+    return schemas, any_event
 
-    system_param = {
+
+def _signed():
+    """Security of the system routes: API key and signature together."""
+    return [{"bearerAuth": [], "signature": []}]
+
+
+def _system_param():
+    return {
         "name": "system",
         "in": "path",
         "required": True,
         "description": "Code of the sending system",
         "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]+$"},
     }
-    signed = [{"bearerAuth": [], "signature": []}]
-    paths = {
-        "/pss/v1/{system}/events": {
-            "post": {
-                "operationId": "postEvents",
-                "summary": "Send one event or a batch of up to 500 events",
-                "description": (
-                    "Validates every event synchronously and stores all of them "
-                    "or none. The idempotency key of an event is its `id` (or "
-                    "the `Idempotency-Key` header for a single envelope): a "
-                    "repeated key with the same payload answers 200 with the "
-                    "original entry, with another payload 422. At most "
-                    f"{MAX_BODY_BYTES} bytes."
-                ),
-                "security": signed,
-                "parameters": [
-                    system_param,
-                    {
-                        "name": "Idempotency-Key",
-                        "in": "header",
-                        "required": False,
-                        "description": "Single envelope only; defaults to the event id",
-                        "schema": {"type": "string", "maxLength": 255},
-                    },
-                    {
-                        "name": "traceparent",
-                        "in": "header",
-                        "required": False,
-                        "description": (
-                            "W3C Trace Context: the messages and the events "
-                            "they cause carry this trace (an invalid value "
-                            "starts a new trace); echoed in the answer"
-                        ),
-                        "schema": {"type": "string", "maxLength": 512},
-                    },
-                ],
-                "requestBody": {
-                    "required": True,
-                    "content": {
-                        "application/json": {
-                            "schema": {
-                                "oneOf": [
-                                    any_event,
-                                    {"$ref": REF.format(model="EventBatch")},
-                                ]
-                            }
-                        }
-                    },
-                },
-                "responses": {
-                    "202": {
-                        "description": "Accepted: at least one event was stored",
-                        "content": {
-                            "application/json": {
-                                "schema": {"$ref": REF.format(model="Accepted")}
-                            }
-                        },
-                    },
-                    "200": {
-                        "description": "Every event was a repeat of a stored one",
-                        "content": {
-                            "application/json": {
-                                "schema": {"$ref": REF.format(model="Accepted")}
-                            }
-                        },
-                    },
-                    **_responses("events"),
-                },
-            }
-        },
-        "/pss/v1/{system}/messages/{id}": {
-            "get": {
-                "operationId": "getMessage",
-                "summary": "Status of a message of this system",
-                "description": "Signed over an empty body.",
-                "security": signed,
-                "parameters": [
-                    system_param,
-                    {
-                        "name": "id",
-                        "in": "path",
-                        "required": True,
-                        "description": "Any other segment answers 404",
-                        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_INT},
-                    },
-                ],
-                "responses": {
-                    "200": {
-                        "description": "The message",
-                        "content": {
-                            "application/json": {
-                                "schema": {"$ref": REF.format(model="MessageStatus")}
-                            }
-                        },
-                    },
-                    **_responses("message"),
-                },
-            }
-        },
-        "/pss/v1/health": {
-            "get": {
-                "operationId": "health",
-                "summary": "Database reachable, queue depth, oldest pending age",
-                "security": [],
-                "parameters": [
-                    {
-                        "name": "max_pending_age",
-                        "in": "query",
-                        "required": False,
-                        "description": "Answer 503 when the oldest pending "
-                        "message is older than this many seconds",
-                        "schema": {"type": "number"},
-                    }
-                ],
-                "responses": {
-                    "200": {"description": "Healthy", "content": _health_content()},
-                    "503": {"description": "Unhealthy", "content": _health_content()},
-                    "404": {"$ref": "#/components/responses/Problem404"},
-                },
-            }
-        },
-        "/pss/v1/metrics": {
-            "get": {
-                "operationId": "metrics",
-                "summary": "Prometheus text exposition format",
-                "description": "Needs `Authorization: Bearer <token>` when the "
-                "system parameter `pss_api.metrics_token` is set.",
-                "security": [{}, {"metricsToken": []}],
-                "responses": {
-                    "200": {
-                        "description": "Metrics",
-                        "content": {
-                            "text/plain; version=0.0.4": {"schema": {"type": "string"}}
-                        },
-                    },
-                    "401": {"$ref": "#/components/responses/Problem401"},
-                    **_responses("public"),
-                },
-            }
-        },
-        "/pss/v1/openapi.json": {
-            "get": {
-                "operationId": "openapi",
-                "summary": "This document",
-                "security": [],
-                "responses": {
-                    "200": {
-                        "description": "OpenAPI 3.1 document",
-                        "content": {"application/json": {"schema": {"type": "object"}}},
-                    },
-                    **_responses("public"),
-                },
-            }
-        },
+
+
+def _header_param(name, description, max_length):
+    return {
+        "name": name,
+        "in": "header",
+        "required": False,
+        "description": description,
+        "schema": {"type": "string", "maxLength": max_length},
     }
+
+
+def _events_path(any_event):
+    return {
+        "post": {
+            "operationId": "postEvents",
+            "summary": f"Send one event or a batch of up to {MAX_BATCH_EVENTS} events",
+            "description": (
+                "Validates every event synchronously and stores all of them "
+                "or none. The idempotency key of an event is its `id` (or "
+                "the `Idempotency-Key` header for a single envelope): a "
+                "repeated key with the same payload answers 200 with the "
+                "original entry, with another payload 422. At most "
+                f"{MAX_BODY_BYTES} bytes."
+            ),
+            "security": _signed(),
+            "parameters": [
+                _system_param(),
+                _header_param(
+                    "Idempotency-Key",
+                    "Single envelope only; defaults to the event id",
+                    MAX_IDEMPOTENCY_KEY,
+                ),
+                _header_param(
+                    "traceparent",
+                    "W3C Trace Context: the messages and the events "
+                    "they cause carry this trace (an invalid value "
+                    "starts a new trace); echoed in the answer",
+                    MAX_TRACEPARENT,
+                ),
+            ],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "oneOf": [
+                                any_event,
+                                {"$ref": REF.format(model="EventBatch")},
+                            ]
+                        }
+                    }
+                },
+            },
+            "responses": {
+                "202": {
+                    "description": "Accepted: at least one event was stored",
+                    "content": _json_content("Accepted"),
+                },
+                "200": {
+                    "description": "Every event was a repeat of a stored one",
+                    "content": _json_content("Accepted"),
+                },
+                **_responses("events"),
+            },
+        }
+    }
+
+
+def _message_path():
+    return {
+        "get": {
+            "operationId": "getMessage",
+            "summary": "Status of a message of this system",
+            "description": "Signed over an empty body.",
+            "security": _signed(),
+            "parameters": [
+                _system_param(),
+                {
+                    "name": "id",
+                    "in": "path",
+                    "required": True,
+                    "description": "Any other segment answers 404",
+                    "schema": {"type": "integer", "minimum": 1, "maximum": MAX_INT},
+                },
+            ],
+            "responses": {
+                "200": {
+                    "description": "The message",
+                    "content": _json_content("MessageStatus"),
+                },
+                **_responses("message"),
+            },
+        }
+    }
+
+
+def _health_path():
+    return {
+        "get": {
+            "operationId": "health",
+            "summary": "Database reachable, queue depth, oldest pending age",
+            "security": [],
+            "parameters": [
+                {
+                    "name": "max_pending_age",
+                    "in": "query",
+                    "required": False,
+                    "description": "Answer 503 when the oldest pending "
+                    "message is older than this many seconds",
+                    "schema": {"type": "number"},
+                }
+            ],
+            "responses": {
+                "200": {"description": "Healthy", "content": health_content()},
+                "503": {"description": "Unhealthy", "content": health_content()},
+                "404": {"$ref": "#/components/responses/Problem404"},
+            },
+        }
+    }
+
+
+def _metrics_path():
+    return {
+        "get": {
+            "operationId": "metrics",
+            "summary": "Prometheus text exposition format",
+            "description": "Needs `Authorization: Bearer <token>` when the "
+            "system parameter `pss_api.metrics_token` is set.",
+            "security": [{}, {"metricsToken": []}],
+            "responses": {
+                "200": {
+                    "description": "Metrics",
+                    "content": {
+                        "text/plain; version=0.0.4": {"schema": {"type": "string"}}
+                    },
+                },
+                "401": {"$ref": "#/components/responses/Problem401"},
+                **_responses("public"),
+            },
+        }
+    }
+
+
+def _openapi_path():
+    return {
+        "get": {
+            "operationId": "openapi",
+            "summary": "This document",
+            "security": [],
+            "responses": {
+                "200": {
+                    "description": "OpenAPI 3.1 document",
+                    "content": {"application/json": {"schema": {"type": "object"}}},
+                },
+                **_responses("public"),
+            },
+        }
+    }
+
+
+def _paths(any_event):
+    return {
+        "/pss/v1/{system}/events": _events_path(any_event),
+        "/pss/v1/{system}/messages/{id}": _message_path(),
+        "/pss/v1/health": _health_path(),
+        "/pss/v1/metrics": _metrics_path(),
+        "/pss/v1/openapi.json": _openapi_path(),
+    }
+
+
+def build_openapi(events, version="1.0.0", server_url="/", title="PSS inbound API"):
+    """Return the OpenAPI 3.1 document.
+
+    ``events``: iterable of ``(event_type, payload schema or None,
+    description, schema versions)``, one per registered inbound handler.
+    """
+    events = sorted(events, key=lambda item: item[0])
+    schemas, any_event = _schemas(events)
     return {
         "openapi": "3.1.0",
         "jsonSchemaDialect": "https://spec.openapis.org/oas/3.1/dialect/base",
@@ -516,69 +414,10 @@ def build_openapi(events, version="1.0.0", server_url="/", title="PSS inbound AP
         },
         "servers": [{"url": server_url}],
         "x-pss-event-types": [item[0] for item in events],
-        "paths": paths,
+        "paths": _paths(any_event),
         "components": {
             "schemas": schemas,
-            "responses": _problem_responses(),
-            "securitySchemes": {
-                "bearerAuth": {
-                    "type": "http",
-                    "scheme": "bearer",
-                    "description": "The system's API key: pss_<prefix>_<secret>",
-                },
-                "signature": {
-                    "type": "apiKey",
-                    "in": "header",
-                    "name": "X-PSS-Signature",
-                    "description": (
-                        "t=<unix seconds>,v1=<hex HMAC-SHA256(signing secret, "
-                        '"<t>." + raw body)>; 300 s tolerance both ways; several '
-                        "v1 values allowed (any match). GET requests sign an "
-                        "empty body."
-                    ),
-                },
-                "metricsToken": {"type": "http", "scheme": "bearer"},
-            },
+            "responses": problem_responses(),
+            "securitySchemes": security_schemes(),
         },
-    }
-
-
-def _health_content():
-    return {
-        "application/json": {
-            "schema": {
-                "type": "object",
-                "properties": {
-                    "status": {"type": "string", "enum": ["ok", "degraded", "error"]},
-                    "database": {"type": "string"},
-                    "queue": {
-                        "type": "object",
-                        "properties": {
-                            "depth": {"type": "integer"},
-                            "by_state": {"type": "object"},
-                            "oldest_pending_age_seconds": {"type": "number"},
-                        },
-                    },
-                    "encryption": {
-                        "type": "object",
-                        "description": "Encryption at rest of the payload "
-                        "values the schemas mark sensitive: on (with the id "
-                        "of the key that encrypts), off (no key configured) "
-                        "or error (keys that cannot be read).",
-                        "properties": {
-                            "status": {
-                                "type": "string",
-                                "enum": ["on", "off", "error"],
-                            },
-                            "key_id": {"type": "string"},
-                            "key_ids": {
-                                "type": "array",
-                                "items": {"type": "string"},
-                            },
-                            "detail": {"type": "string"},
-                        },
-                    },
-                },
-            }
-        }
     }
