@@ -82,6 +82,33 @@ class PssApiIntake(models.AbstractModel):
                 "events of a batch use their ids",
                 errors=[{"path": IDEMPOTENCY_HEADER_PATH, "message": "not allowed"}],
             )
+        valid = self._pss_checked(
+            system, events, single, company_ids, idempotency_key, event_types
+        )
+        stored, rows, accepted = self._pss_store(
+            system, valid, single, traceparent, len(events)
+        )
+        results = []
+        for event, (message, is_new) in zip(valid, stored, strict=True):
+            row = rows.get(event["key"])
+            results.append(
+                {
+                    "id": message.id,
+                    "event_id": event["envelope"].id,
+                    "idempotency_key": event["key"],
+                    "state": row["state"] if row else "pending",
+                    "status_url": status_url(message.id) if status_url else None,
+                    "duplicate": not is_new,
+                }
+            )
+        return (202 if accepted else 200), {"results": results}, accepted
+
+    @api.model
+    def _pss_checked(
+        self, system, events, single, company_ids, idempotency_key, event_types
+    ):
+        """The valid events, each with its key; raises listing every error
+        (the keys reused from stored messages too) when any is invalid."""
         errors = {"invalid": [], "forbidden": [], "conflict": []}
         valid = self._pss_validate_events(
             events,
@@ -100,9 +127,18 @@ class PssApiIntake(models.AbstractModel):
             rows = self._pss_stored(system, keys={event["key"] for event in valid})
             self._pss_check_stored(valid, rows, single, errors["conflict"])
             self._pss_raise(errors, len(events))
+        return valid
 
-        # Store. A key already stored comes back as (original, is_new False):
-        # the common case (all new) costs no query to look for repeats first.
+    @api.model
+    def _pss_store(self, system, valid, single, traceparent, count):
+        """Enqueue the valid events in one INSERT: ``([(message, is_new)],
+        {key: stored row} of the repeated keys, number of new messages)``.
+
+        A key already stored comes back as (original, is_new False): the
+        common case (all new) costs no query to look for repeats first. A
+        repeat with another payload raises (422), which rolls back what was
+        just inserted: nothing is stored.
+        """
         items = [self._pss_item(event) for event in valid]
         for item in items:
             item["traceparent"] = traceparent
@@ -113,26 +149,10 @@ class PssApiIntake(models.AbstractModel):
         conflicts = []
         self._pss_check_stored(valid, rows, single, conflicts)
         if conflicts:
-            # Raising rolls back what was just inserted: nothing is stored.
             self._pss_raise(
-                {"invalid": [], "forbidden": [], "conflict": conflicts}, len(events)
+                {"invalid": [], "forbidden": [], "conflict": conflicts}, count
             )
-
-        results = []
-        for event, (message, is_new) in zip(valid, stored, strict=True):
-            row = rows.get(event["key"])
-            results.append(
-                {
-                    "id": message.id,
-                    "event_id": event["envelope"].id,
-                    "idempotency_key": event["key"],
-                    "state": row["state"] if row else "pending",
-                    "status_url": status_url(message.id) if status_url else None,
-                    "duplicate": not is_new,
-                }
-            )
-        accepted = len(new_ids)
-        return (202 if accepted else 200), {"results": results}, accepted
+        return stored, rows, len(new_ids)
 
     # ------------------------------------------------------------------
     @api.model
@@ -172,24 +192,9 @@ class PssApiIntake(models.AbstractModel):
                 )
                 continue
             handler = self.env[handler_name]
-            try:
-                handler._pss_validate(raw["data"], envelope.schema_version)
-            except PssDataError as error:
-                # An error body never quotes a value the schema marks
-                # sensitive (a validator may repeat what it refused).
-                hidden = sensitive_values(
-                    raw["data"], sensitive_paths(handler._pss_schema)
-                )
-                errors.extend(
-                    prefix_details(
-                        mask_details(
-                            error.details
-                            or [{"path": "data", "message": error.message}],
-                            hidden,
-                        ),
-                        prefix,
-                    )
-                )
+            payload_errors = self._pss_payload_errors(handler, raw, envelope, prefix)
+            if payload_errors is not None:
+                errors.extend(payload_errors)
                 continue
             valid.append(
                 {
@@ -201,6 +206,25 @@ class PssApiIntake(models.AbstractModel):
                 }
             )
         return valid
+
+    @api.model
+    def _pss_payload_errors(self, handler, raw, envelope, prefix):
+        """The errors of an event's payload by its handler's schema, or None
+        when it is valid."""
+        try:
+            handler._pss_validate(raw["data"], envelope.schema_version)
+        except PssDataError as error:
+            # An error body never quotes a value the schema marks
+            # sensitive (a validator may repeat what it refused).
+            hidden = sensitive_values(raw["data"], sensitive_paths(handler._pss_schema))
+            return prefix_details(
+                mask_details(
+                    error.details or [{"path": "data", "message": error.message}],
+                    hidden,
+                ),
+                prefix,
+            )
+        return None
 
     @api.model
     def _pss_resolve_entities(self, system, codes):

@@ -105,6 +105,12 @@ class PssSystemCredential(models.Model):
         authenticated yet (auth="none"), so no user could read these rows;
         nothing read here is returned to the caller, only compared.
         """
+        row = self._pss_auth_row(code, prefix)
+        return self._pss_auth_info(row) if row else None
+
+    @api.model
+    def _pss_auth_row(self, code, prefix):
+        """The row of :meth:`_pss_auth_lookup`'s query, else None."""
         system_model = self.env["pss.system"]
         companies = system_model._fields["company_ids"]
         allowed = system_model._fields["event_type_ids"]
@@ -154,9 +160,11 @@ class PssSystemCredential(models.Model):
                 "admin": admin,
             },
         )
-        row = self.env.cr.fetchone()
-        if not row:
-            return None
+        return self.env.cr.fetchone()
+
+    @staticmethod
+    def _pss_auth_info(row):
+        """The dict of :meth:`_pss_auth_lookup` of its query's row."""
         company_ids = list(row[7] or [])
         # The user's default company first: it becomes env.company.
         if row[10] in company_ids:
