@@ -23,20 +23,22 @@ FACTS = AssignmentFacts(
 )
 
 
+# A plan of two weeks of a bound resource on a bound engagement.
+PLAN = {
+    "external_id": "A-NEW",
+    "version": 1,
+    "resource_external_id": "R-1",
+    "engagement_external_id": "ENG-1",
+    "role": "CONS",
+    "weeks": [
+        {"week": "2026-W15", "hours": "20"},
+        {"week": "2026-W16", "hours": "12.5"},
+    ],
+}
+
+
 def assignment(**values):
-    data = {
-        "external_id": "A-NEW",
-        "version": 1,
-        "resource_external_id": "R-1",
-        "engagement_external_id": "ENG-1",
-        "role": "CONS",
-        "weeks": [
-            {"week": "2026-W15", "hours": "20"},
-            {"week": "2026-W16", "hours": "12.5"},
-        ],
-    }
-    data.update(values)
-    return AssignmentUpdated.model_validate(data)
+    return AssignmentUpdated.model_validate({**PLAN, **values})
 
 
 WEEKS = [
