@@ -150,20 +150,7 @@ class AccountMove(models.Model):
         if not engagements:
             return []
         moves = self.filtered(lambda m: m.id in engagements)
-        Binding = self.env["pss.binding"].sudo()
-        # Time lines billed, per invoice (the credited invoice's for a refund).
-        origins = moves.mapped(lambda m: m.reversed_entry_id or m)
-        timesheets = (
-            self.env["account.analytic.line"]
-            .sudo()
-            .search([("timesheet_invoice_id", "in", origins.ids)])
-        )
-        by_invoice = defaultdict(list)
-        for timesheet in timesheets:
-            if timesheet.pss_external_id:
-                by_invoice[timesheet.timesheet_invoice_id.id].append(
-                    (timesheet.pss_system_id.id, timesheet.pss_external_id)
-                )
+        by_invoice = moves._pss_billed_timesheets()
         subscribers = self._pss_subscribers(event_type, moves.company_id)
         items_by_system = defaultdict(list)
         for move in moves:
@@ -174,30 +161,15 @@ class AccountMove(models.Model):
                 # The engagement's own ids for its system; every engagement
                 # of the invoice for a system that subscribed to the type.
                 mine = orders.filtered(lambda o, s=system: o.pss_system_id == s)
-                mine = mine or orders
-                partner = move.commercial_partner_id
-                customer = Binding._external_ids(system, partner).get(partner.id)
-                payload = InvoiceStatus(
-                    invoice_id=move.id,
-                    invoice_number=move.name,
-                    invoice_date=move.invoice_date or move.date,
-                    due_date=move.invoice_date_due or None,
-                    move_type=move.move_type,
-                    reversed_invoice_number=move.reversed_entry_id.name or None,
-                    customer_external_id=customer,
-                    engagement_external_ids=sorted(mine.mapped("pss_external_id")),
-                    amount_untaxed=self._pss_amount(move, move.amount_untaxed),
-                    amount_tax=self._pss_amount(move, move.amount_tax),
-                    amount_total=self._pss_amount(move, move.amount_total),
-                    amount_residual=self._pss_amount(move, move.amount_residual),
-                    currency=move.currency_id.name,
-                    payment_state=move.payment_state,
-                    timesheet_external_ids=sorted(
+                payload = move._pss_status_payload(
+                    system,
+                    mine or orders,
+                    sorted(
                         ext
                         for system_id, ext in by_invoice.get(origin.id, ())
                         if system_id == system.id
                     ),
-                ).model_dump(mode="json")
+                )
                 items_by_system[system].append(
                     {
                         "event_type": event_type,
@@ -216,6 +188,52 @@ class AccountMove(models.Model):
         for system, items in items_by_system.items():
             results += Message.enqueue_many(system, items, direction="out")
         return results
+
+    def _pss_billed_timesheets(self):
+        """{invoice id: [(system id, external id), ...]} of the time lines
+        billed per invoice (the credited invoice's for a refund)."""
+        origins = self.mapped(lambda m: m.reversed_entry_id or m)
+        timesheets = (
+            self.env["account.analytic.line"]
+            .sudo()
+            .search([("timesheet_invoice_id", "in", origins.ids)])
+        )
+        by_invoice = defaultdict(list)
+        for timesheet in timesheets:
+            if timesheet.pss_external_id:
+                by_invoice[timesheet.timesheet_invoice_id.id].append(
+                    (timesheet.pss_system_id.id, timesheet.pss_external_id)
+                )
+        return by_invoice
+
+    def _pss_status_payload(self, system, orders, timesheet_external_ids):
+        """The invoice status event's payload of the invoice for ``system``,
+        with the external ids of ``orders``."""
+        self.ensure_one()
+        partner = self.commercial_partner_id
+        customer = (
+            self.env["pss.binding"]
+            .sudo()
+            ._external_ids(system, partner)
+            .get(partner.id)
+        )
+        return InvoiceStatus(
+            invoice_id=self.id,
+            invoice_number=self.name,
+            invoice_date=self.invoice_date or self.date,
+            due_date=self.invoice_date_due or None,
+            move_type=self.move_type,
+            reversed_invoice_number=self.reversed_entry_id.name or None,
+            customer_external_id=customer,
+            engagement_external_ids=sorted(orders.mapped("pss_external_id")),
+            amount_untaxed=self._pss_amount(self, self.amount_untaxed),
+            amount_tax=self._pss_amount(self, self.amount_tax),
+            amount_total=self._pss_amount(self, self.amount_total),
+            amount_residual=self._pss_amount(self, self.amount_residual),
+            currency=self.currency_id.name,
+            payment_state=self.payment_state,
+            timesheet_external_ids=timesheet_external_ids,
+        ).model_dump(mode="json")
 
     @api.model
     def _pss_subscribers(self, event_type, companies):

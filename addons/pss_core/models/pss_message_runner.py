@@ -90,7 +90,6 @@ class PssMessageRunner(models.AbstractModel):
         idle tick leaves no trace) and its counts are written with every
         batch, in the batch's own transaction.
         """
-        direction, commit, worker, now = job.direction, job.commit, job.worker, job.now
         summary = job.summary
         run = self.env["pss.run"]
         first = True
@@ -100,68 +99,79 @@ class PssMessageRunner(models.AbstractModel):
                 batch_limit = min(batch_limit, job.limit - summary["claimed"])
                 if batch_limit <= 0:
                     break
-            if commit:
-                self._begin_read_committed()
-            if first and direction == "in":
-                self._release_waiting()
+            ids, run = self._claim_batch(job, run, batch_limit, release=first)
             first = False
-            ids = self._claim(
-                direction, batch_limit, worker, now=now, system=job.system
-            )
-            if ids:
-                if not run:
-                    run = run._start(
-                        "inbound" if direction == "in" else "outbound", worker=worker
-                    )
-                    job.run_ids.append(run.id)
-                self._set_run(ids, run)
-            # The queue worker commits on purpose, like OCA queue_job: a claim
-            # must be visible to other workers before the apply starts, and
-            # each applied batch is its own unit of work.
-            if commit:
-                self.env.cr.commit()  # pylint: disable=invalid-commit
             if not ids:
                 break
             summary["claimed"] += len(ids)
             summary["batches"] += 1
-            try:
-                if direction == "in":
-                    outcome = self._apply_claimed(ids, worker, now=now)
-                else:
-                    outcome = self._send_claimed(
-                        ids,
-                        worker,
-                        commit=commit,
-                        now=now,
-                        deadline=job.started + job.time_budget
-                        if job.time_budget
-                        else None,
-                    )
-            except psycopg2.OperationalError as error:
-                if not commit:
-                    raise
-                # Lost a race on the rows themselves (e.g. lease recovery
-                # took them): nothing of this batch was applied; the
-                # messages stay leased and are recovered, never lost.
-                self.env.cr.rollback()
-                _logger.warning("pss: batch of %d skipped: %s", len(ids), error)
-                outcome = {"skipped": len(ids)}
+            outcome = self._run_batch(job, ids)
             for key, value in outcome.items():
                 summary[key] = summary.get(key, 0) + value
             run._progress(summary)
-            if commit:
+            if job.commit:
                 self.env.cr.commit()  # pylint: disable=invalid-commit
             _logger.info(
                 "pss: %s queue, %d message(s) claimed so far: %s",
-                direction,
+                job.direction,
                 summary["claimed"],
                 outcome,
             )
             if job.time_budget and time.monotonic() - job.started > job.time_budget:
                 # Leave the cron slot to others; continue in a new run soon.
-                self._trigger_processing(direction)
+                self._trigger_processing(job.direction)
                 break
         return run
+
+    def _claim_batch(self, job, run, limit, release=False):
+        """Claim up to ``limit`` messages (inbound with ``release``: after
+        releasing the parked ones whose wait is over) and commit; returns
+        (their ids, the pss.run, started with the first batch that found
+        work)."""
+        if job.commit:
+            self._begin_read_committed()
+        if release and job.direction == "in":
+            self._release_waiting()
+        ids = self._claim(
+            job.direction, limit, job.worker, now=job.now, system=job.system
+        )
+        if ids:
+            if not run:
+                run = run._start(
+                    "inbound" if job.direction == "in" else "outbound",
+                    worker=job.worker,
+                )
+                job.run_ids.append(run.id)
+            self._set_run(ids, run)
+        # The queue worker commits on purpose, like OCA queue_job: a claim
+        # must be visible to other workers before the apply starts, and
+        # each applied batch is its own unit of work.
+        if job.commit:
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+        return ids, run
+
+    def _run_batch(self, job, ids):
+        """Apply (inbound) or send (outbound) the claimed ``ids``; returns
+        the outcome's counts."""
+        try:
+            if job.direction == "in":
+                return self._apply_claimed(ids, job.worker, now=job.now)
+            return self._send_claimed(
+                ids,
+                job.worker,
+                commit=job.commit,
+                now=job.now,
+                deadline=job.started + job.time_budget if job.time_budget else None,
+            )
+        except psycopg2.OperationalError as error:
+            if not job.commit:
+                raise
+            # Lost a race on the rows themselves (e.g. lease recovery
+            # took them): nothing of this batch was applied; the
+            # messages stay leased and are recovered, never lost.
+            self.env.cr.rollback()
+            _logger.warning("pss: batch of %d skipped: %s", len(ids), error)
+            return {"skipped": len(ids)}
 
     def _set_run(self, ids, run):
         """Mark claimed messages with the run that claimed them (one UPDATE)."""

@@ -1,1 +1,1 @@
-from . import test_close, test_lib, test_reconcile
+from . import test_close, test_lib, test_lib_control_totals, test_reconcile

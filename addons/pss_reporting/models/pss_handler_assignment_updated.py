@@ -1,12 +1,14 @@
-from odoo import _, api, models
+from dataclasses import replace
 
-from odoo.addons.pss_core.lib.errors import PssDependencyError
+from odoo import models
+from odoo.tools.translate import _lt
 
-from ..lib.weeks import parse_iso_week
+from odoo.addons.pss_core.lib.plan import CREATE, PARK, UPDATE
+
+from ..lib.assignment_plan import EMPLOYEE, ORDER, AssignmentFacts, plan_assignments
 from ..schemas.assignment import AssignmentUpdated
 
-EMPLOYEE = "hr.employee"
-ORDER = "sale.order"
+ASSIGNMENT = "pss.assignment"
 
 
 class PssHandlerAssignmentUpdated(models.AbstractModel):
@@ -28,111 +30,94 @@ class PssHandlerAssignmentUpdated(models.AbstractModel):
     _pss_schema = AssignmentUpdated
     _pss_sequence_prefix = "assignment"
     _pss_description = "Planned hours of a resource on an engagement per ISO week"
+    _pss_texts = {
+        "superseded": _lt("superseded by a newer version in the batch"),
+        "waiting": _lt("waiting for %(what)s %(ext)s, not known yet"),
+        "resource": _lt("resource"),
+        "engagement": _lt("engagement"),
+        "not_newer": _lt(
+            "version %(got)s of assignment %(ext)s ignored: version %(have)s is applied"
+        ),
+        "planned": _lt("%(count)s week(s), %(hours)s hours planned"),
+    }
 
-    def _pss_process(self, batch):
+    def _pss_lookups(self, batch):
+        """Employees and engagements bound by any system, the engagements'
+        entities and the system's known assignments: one query each."""
         system = batch.system
-        items = list(batch)
+        items = [data for _m, data in batch]
         binding = self.env["pss.binding"]
         employee_ids = binding._resolve_any(
-            system, EMPLOYEE, {d.resource_external_id for _m, d in items}
+            system, EMPLOYEE, {d.resource_external_id for d in items}
         )
         order_ids = binding._resolve_any(
-            system, ORDER, {d.engagement_external_id for _m, d in items}
+            system, ORDER, {d.engagement_external_id for d in items}
         )
-        orders = {o.id: o for o in self.env[ORDER].browse(set(order_ids.values()))}
+        companies = {
+            order.id: order.company_id.id
+            for order in self.env[ORDER].browse(set(order_ids.values()))
+        }
         # sudo: assignments of the system in every entity, to compare versions
         # (the technical user may write only those of its companies).
-        Assignment = self.env["pss.assignment"]
-        known = {
-            a.external_id: a
-            for a in Assignment.sudo().search(
+        known = (
+            self.env[ASSIGNMENT]
+            .sudo()
+            .search(
                 [
                     ("system_id", "=", system.id),
-                    ("external_id", "in", [d.external_id for _m, d in items]),
+                    ("external_id", "in", [d.external_id for d in items]),
                 ]
             )
-        }
-        # The highest version of each assignment in the batch applies.
-        best = {}
-        for message, data in items:
-            current = best.get(data.external_id)
-            if current is None or data.version > current[1].version:
-                best[data.external_id] = (message, data)
-        to_create, create_refs, replaced = [], [], []
-        for message, data in items:
-            if best[data.external_id][0] != message:
-                batch.conflict(message, _("superseded by a newer version in the batch"))
-                continue
-            if data.resource_external_id not in employee_ids:
-                batch.fail(message, self._pss_wait(EMPLOYEE, data.resource_external_id))
-                continue
-            if data.engagement_external_id not in order_ids:
-                batch.fail(message, self._pss_wait(ORDER, data.engagement_external_id))
-                continue
-            current = known.get(data.external_id)
-            if current and data.version <= current.version:
-                batch.conflict(
-                    message,
-                    _(
-                        "version %(got)s of assignment %(ext)s ignored: version "
-                        "%(have)s is applied",
-                        got=data.version,
-                        ext=data.external_id,
-                        have=current.version,
-                    ),
+        )
+        return AssignmentFacts(
+            system_id=system.id,
+            employees=employee_ids,
+            orders={ext: (id_, companies[id_]) for ext, id_ in order_ids.items()},
+            known={a.external_id: (a.id, a.version) for a in known},
+        )
+
+    def _pss_plan(self, batch, facts):
+        items = list(batch)
+        steps = plan_assignments([data for _m, data in items], facts)
+        return [(m, d, step) for (m, d), step in zip(items, steps, strict=True)]
+
+    def _pss_write(self, batch, plan):
+        """The new assignments (one create), the known ones written, their
+        old weeks removed (one unlink) and all weeks created (one create)."""
+        Assignment = self.env[ASSIGNMENT]
+        creates, updates = [], []
+        for message, _data, step in plan:
+            if step.kind == CREATE:
+                creates.append((message, step))
+            elif step.kind == UPDATE:
+                updates.append((message, step))
+            elif step.kind == PARK:
+                what = self._pss_text(step.args["what"])
+                self._pss_report(
+                    batch, message, replace(step, args=dict(step.args, what=what))
                 )
                 continue
-            order = orders[order_ids[data.engagement_external_id]]
-            vals = {
-                "employee_id": employee_ids[data.resource_external_id],
-                "order_id": order.id,
-                "company_id": order.company_id.id,
-                "version": data.version,
-                "role": data.role,
-            }
-            weeks = [
-                {"week_start": parse_iso_week(w.week), "hours": float(w.hours)}
-                for w in data.weeks
-            ]
-            if current:
-                replaced.append((message, current, vals, weeks))
             else:
-                vals.update(system_id=system.id, external_id=data.external_id)
-                to_create.append(vals)
-                create_refs.append((message, weeks))
-            batch.note(
-                message,
-                _(
-                    "%(count)s week(s), %(hours)s hours planned",
-                    count=len(weeks),
-                    hours=sum(w["hours"] for w in weeks),
-                ),
-            )
+                self._pss_report(batch, message, step)
+                continue
+            batch.note(message, self._pss_text(step.note, step.args))
         line_vals = []
-        created = Assignment.create(to_create)
-        for (message, weeks), assignment in zip(create_refs, created, strict=True):
-            line_vals += [dict(w, assignment_id=assignment.id) for w in weeks]
+        created = Assignment.create([step.values["assignment"] for _m, step in creates])
+        for (message, step), assignment in zip(creates, created, strict=True):
+            line_vals += self._pss_weeks(assignment, step)
             batch.record(message, assignment, "created", assignment.external_id)
+        # sudo: as read by the lookups (see there).
+        replaced = Assignment.sudo().browse([step.args["id"] for _m, step in updates])
         if replaced:
             self.env["pss.assignment.line"].search(
-                [("assignment_id", "in", [r[1].id for r in replaced])]
+                [("assignment_id", "in", replaced.ids)]
             ).unlink()
-        for message, assignment, vals, weeks in replaced:
-            assignment.write(vals)
-            line_vals += [dict(w, assignment_id=assignment.id) for w in weeks]
+        for (message, step), assignment in zip(updates, replaced, strict=True):
+            assignment.write(step.values["assignment"])
+            line_vals += self._pss_weeks(assignment, step)
             batch.record(message, assignment, "updated", assignment.external_id)
         self.env["pss.assignment.line"].create(line_vals)
 
-    @api.model
-    def _pss_wait(self, model, external_id):
-        what = _("resource") if model == EMPLOYEE else _("engagement")
-        return PssDependencyError(
-            _(
-                "waiting for %(what)s %(ext)s, not known yet",
-                what=what,
-                ext=external_id,
-            ),
-            model,
-            external_id,
-            any_system=True,
-        )
+    @staticmethod
+    def _pss_weeks(assignment, step):
+        return [dict(w, assignment_id=assignment.id) for w in step.values["weeks"]]

@@ -88,6 +88,20 @@ FIGURES = {
     ),
 }
 
+# The figures of a month (0 on a board without one).
+MONTH_KPIS = (
+    "capacity_hours",
+    "billable_hours",
+    "planned_hours",
+    "utilization",
+    "planned_utilization",
+    "realization",
+    "revenue",
+    "cost",
+    "margin",
+    "margin_percent",
+)
+
 
 class PssReportDashboard(models.Model):
     """The management dashboard: the group's KPIs of one month on one screen,
@@ -165,8 +179,6 @@ class PssReportDashboard(models.Model):
     @api.depends_context("uid", "allowed_company_ids")
     def _compute_kpis(self):
         group = self.env["res.company"]._pss_group_currency()
-        Utilization = self.env["pss.report.utilization"]
-        Engagement = self.env["pss.report.engagement"]
         Backlog = self.env["pss.report.backlog"]
         Wip = self.env["pss.billing.wip"]
         backlog = self._sums(Backlog, [], ["remaining_group"])["remaining_group"]
@@ -181,56 +193,45 @@ class PssReportDashboard(models.Model):
             board.wip = wip["value_sale_group"]
             board.wip_to_approve = to_approve
             board.wip_oldest = oldest.oldest_date
-            if not board.month:
-                board.update(
-                    dict.fromkeys(
-                        [
-                            "capacity_hours",
-                            "billable_hours",
-                            "planned_hours",
-                            "utilization",
-                            "planned_utilization",
-                            "realization",
-                            "revenue",
-                            "cost",
-                            "margin",
-                            "margin_percent",
-                        ],
-                        0.0,
-                    )
-                )
-                continue
-            domain = board._month_domain()
-            hours = self._sums(
-                Utilization,
-                domain,
-                ["capacity_hours", "billable_hours", "planned_hours"],
+            board.update(
+                board._month_kpis() if board.month else dict.fromkeys(MONTH_KPIS, 0.0)
             )
-            money = self._sums(
-                Engagement,
-                domain,
-                [
-                    "value_invoiced_group",
-                    "value_rate_card_group",
-                    "revenue_group",
-                    "cost_group",
-                    "margin_group",
-                ],
-            )
-            board.capacity_hours = hours["capacity_hours"]
-            board.billable_hours = hours["billable_hours"]
-            board.planned_hours = hours["planned_hours"]
-            board.utilization = ratio(hours["billable_hours"], hours["capacity_hours"])
-            board.planned_utilization = ratio(
+
+    def _month_kpis(self):
+        """{field: value} of the figures of the board's month."""
+        domain = self._month_domain()
+        hours = self._sums(
+            self.env["pss.report.utilization"],
+            domain,
+            ["capacity_hours", "billable_hours", "planned_hours"],
+        )
+        money = self._sums(
+            self.env["pss.report.engagement"],
+            domain,
+            [
+                "value_invoiced_group",
+                "value_rate_card_group",
+                "revenue_group",
+                "cost_group",
+                "margin_group",
+            ],
+        )
+        return {
+            "capacity_hours": hours["capacity_hours"],
+            "billable_hours": hours["billable_hours"],
+            "planned_hours": hours["planned_hours"],
+            "utilization": ratio(hours["billable_hours"], hours["capacity_hours"]),
+            "planned_utilization": ratio(
                 hours["planned_hours"], hours["capacity_hours"]
-            )
-            board.realization = ratio(
+            ),
+            "realization": ratio(
                 money["value_invoiced_group"], money["value_rate_card_group"]
-            )
-            board.revenue = money["revenue_group"]
-            board.cost = money["cost_group"]
-            board.margin = money["margin_group"]
-            board.margin_percent = ratio(money["margin_group"], money["revenue_group"])
+            ),
+            "revenue": money["revenue_group"],
+            "cost": money["cost_group"],
+            "margin": money["margin_group"],
+            "margin_percent": ratio(money["margin_group"], money["revenue_group"]),
+        }
 
     @api.depends("month")
     def _compute_display_name(self):
