@@ -17,9 +17,6 @@ from odoo.tests import tagged
 
 from odoo.addons.pss_core.tests.common import (
     CommittedCase,
-    event_types,
-    main_entity,
-    make_user,
     unique,
 )
 
@@ -31,23 +28,13 @@ class TestQueueConcurrency(CommittedCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        with cls.cursor_env() as env:
-            company = main_entity(env)
-            user = make_user(
-                env, unique("conc_tech"), ["pss_core.group_pss_integration"], company
-            )
-            system = env["pss.system"].create(
-                {
-                    "name": "concurrency",
-                    "code": unique("conc"),
-                    "user_id": user.id,
-                    "company_ids": [(6, 0, company.ids)],
-                    "lease_seconds": 60,
-                    **event_types(env, ["test.record"]),
-                }
-            )
-            cls.remember(user, system)
-            cls.company_id, cls.user_id, cls.system_id = company.id, user.id, system.id
+        cls.commit_system(
+            unique("conc_tech"),
+            ["pss_core.group_pss_integration"],
+            ["test.record"],
+            name="concurrency",
+            code=unique("conc"),
+        )
 
     @classmethod
     def tearDownClass(cls):

@@ -14,8 +14,6 @@ from odoo.tests import tagged
 
 from odoo.addons.pss_core.tests.common import (
     CommittedCase,
-    main_entity,
-    make_user,
     unique,
 )
 
@@ -25,26 +23,13 @@ class TestResourceConcurrency(CommittedCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        with cls.cursor_env() as env:
-            company = main_entity(env)
-            user = make_user(
-                env,
-                unique("hris_tech"),
-                ["pss_timesheet.group_pss_timesheet_integration"],
-                company,
-            )
-            system = env["pss.system"].create(
-                {
-                    "name": "hris (concurrency)",
-                    "code": unique("hris"),
-                    "kind": "hris",
-                    "user_id": user.id,
-                    "company_ids": [(6, 0, company.ids)],
-                    "lease_seconds": 60,
-                }
-            )
-            cls.remember(user, system)
-            cls.company_id, cls.user_id, cls.system_id = company.id, user.id, system.id
+        cls.commit_system(
+            unique("hris_tech"),
+            ["pss_timesheet.group_pss_timesheet_integration"],
+            name="hris (concurrency)",
+            code=unique("hris"),
+            kind="hris",
+        )
 
     @classmethod
     def tearDownClass(cls):

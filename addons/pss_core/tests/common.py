@@ -191,6 +191,27 @@ class CommittedCase(BaseCase):
         return committed_env(cls.registry)
 
     @classmethod
+    def commit_system(cls, login, groups, allowed=None, **values):
+        """Commit a technical user ``login`` in ``groups`` and its system
+        (``values``; ``allowed``: its event types, see ``event_types``) in
+        the main entity, both removed when the class ends; set the class's
+        ``company_id``, ``user_id`` and ``system_id``."""
+        with cls.cursor_env() as env:
+            company = main_entity(env)
+            user = make_user(env, login, groups, company)
+            values.update(event_types(env, allowed) if allowed is not None else {})
+            system = env["pss.system"].create(
+                {
+                    "user_id": user.id,
+                    "company_ids": [Command.set(company.ids)],
+                    "lease_seconds": 60,
+                    **values,
+                }
+            )
+            cls.remember(user, system)
+            cls.company_id, cls.user_id, cls.system_id = company.id, user.id, system.id
+
+    @classmethod
     def remember(cls, *records):
         cls.committed += [(record._name, record.ids) for record in records]
 
