@@ -161,8 +161,7 @@ def committed_env(registry):
 
 def remove_queue(env, system_ids):
     """Delete the messages of the systems ``system_ids`` and the runs that
-    processed them (committed tests' messages; no ORM: they may be locked
-    states no action may leave)."""
+    processed them, in SQL as the committed tests always did."""
     ids = tuple(system_ids)
     env.cr.execute(
         "DELETE FROM pss_run WHERE id IN (SELECT run_id FROM pss_message "
