@@ -1,48 +1,36 @@
-"""Fixtures shared by the cross-addon tests (imported by the test modules)."""
+"""Fixtures of the cross-addon tests: the test kit of pss_core
+(odoo.addons.pss_core.tests.common), re-exported, and a recording receiver."""
 
-import contextlib
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from odoo import SUPERUSER_ID, api
-
-from odoo.addons.pss_core.tests.common import make_user, unique
-from odoo.addons.pss_queue_test.tests.common import make_company, make_system
+from odoo.addons.pss_core.tests.common import (
+    CommittedCase,
+    committed_env,
+    main_entity,
+    make_company,
+    make_system,
+    make_user,
+    signed_headers,
+    signed_request,
+    unique,
+)
+from odoo.addons.pss_queue_test.tests.common import SHORT_RETRY
 
 __all__ = [
+    "SHORT_RETRY",
+    "CommittedCase",
     "RecordingServer",
     "committed_env",
     "main_entity",
     "make_company",
     "make_system",
     "make_user",
+    "signed_headers",
+    "signed_request",
     "unique",
 ]
-
-
-@contextlib.contextmanager
-def committed_env(registry):
-    """A superuser environment on a cursor of its own, as another Odoo worker
-    has: committed when the block ends, rolled back when it raises."""
-    cr = registry.cursor()
-    try:
-        yield api.Environment(cr, SUPERUSER_ID, {})
-        cr.commit()
-    except BaseException:
-        cr.rollback()
-        raise
-    finally:
-        cr.close()
-
-
-def main_entity(env):
-    """The main company with an entity code: the company of the tests that
-    commit on cursors of their own."""
-    company = env.ref("base.main_company")
-    if not company.pss_entity_code:
-        company.pss_entity_code = unique("MAIN")
-    return company
 
 
 class RecordingServer:

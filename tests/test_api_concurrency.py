@@ -16,67 +16,65 @@ from unittest.mock import patch
 import requests
 
 import odoo
-from odoo import SUPERUSER_ID, api
-from odoo.tests.common import get_db_name
 
 from odoo.addons.pss_api.models.pss_api_metric import BUFFER
 from odoo.addons.pss_api.tests.common import (
+    INTEGRATION,
     dumps,
     envelope,
+    skip_unless_installed,
+)
+from odoo.addons.pss_core.tests.common import (
+    CommittedCase,
     make_company,
     make_system,
     make_user,
-    signature,
-    skip_unless_installed,
+    signed_request,
     unique,
 )
 
 
-class TestConcurrentRequests(unittest.TestCase):
+class TestConcurrentRequests(CommittedCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.registry = odoo.registry(get_db_name())
         if cls.registry.in_test_mode():
             raise unittest.SkipTest("the registry is in test mode")
         cls.url = f"http://127.0.0.1:{odoo.tools.config['http_port']}"
-        with cls.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
+        with cls.cursor_env() as env:
+            cr = env.cr
             skip_unless_installed(env)
             cr.execute("SELECT coalesce(max(id), 0) FROM ir_cron_trigger")
             cls.max_trigger = cr.fetchone()[0]
             cr.execute("SELECT name, labels, value FROM pss_api_metric")
             cls.metrics_snapshot = cr.fetchall()
             company = make_company(env, "Race Entity", unique("R"))
-            user = make_user(env, unique("race_tech_").lower(), company)
-            system = make_system(env, unique("race").lower(), user, company)
-            creds = system.issue_credentials()
+            cls.remember(company.partner_id, company)
+            user = make_user(
+                env, unique("race_tech_").lower(), INTEGRATION, company, email=False
+            )
+            cls.remember(user.partner_id, user)
+            system = make_system(env, unique("race").lower(), user, company, kind="psa")
+            cls.remember(system)
+            cls.creds = system.issue_credentials()
             # The metrics need their token: this test's own, restored after.
             params = env["ir.config_parameter"]
             cls.metrics_token_before = params.get_param("pss_api.metrics_token")
             cls.metrics_token = unique("mon_")
             params.set_param("pss_api.metrics_token", cls.metrics_token)
-            cls.ids = {
-                "company": company.id,
-                "user": user.id,
-                "partner": user.partner_id.id,
-                "company_partner": company.partner_id.id,
-                "system": system.id,
-            }
+            cls.ids = {"system": system.id}
             cls.entity = company.pss_entity_code
             cls.code = system.code
-            cls.key = creds["api_key"]
-            cls.secret = creds["signing_secret"]
         cls.addClassCleanup(cls.cleanup)
 
     @classmethod
     def cleanup(cls):
+        """Before the kit removes the committed records: the metrics, cron
+        triggers and metrics token as they were."""
         db = cls.registry.db_name
         BUFFER.drain(db)
-        with cls.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            ids = cls.ids
-            cr.execute("DELETE FROM pss_message WHERE system_id = %s", [ids["system"]])
+        with cls.cursor_env() as env:
+            cr = env.cr
             cr.execute("DELETE FROM ir_cron_trigger WHERE id > %s", [cls.max_trigger])
             cr.execute("DELETE FROM pss_api_metric")
             for row in cls.metrics_snapshot:
@@ -88,14 +86,6 @@ class TestConcurrentRequests(unittest.TestCase):
             env["ir.config_parameter"].set_param(
                 "pss_api.metrics_token", cls.metrics_token_before or False
             )
-            env.invalidate_all()
-            env["pss.system"].browse(ids["system"]).with_context(
-                active_test=False
-            ).unlink()
-            env["res.users"].browse(ids["user"]).unlink()
-            env["res.partner"].browse(ids["partner"]).unlink()
-            env["res.company"].browse(ids["company"]).unlink()
-            env["res.partner"].browse(ids["company_partner"]).exists().unlink()
 
     def count(self, where="TRUE", params=()):
         with self.registry.cursor() as cr:
@@ -106,16 +96,12 @@ class TestConcurrentRequests(unittest.TestCase):
             return cr.fetchone()[0]
 
     def post(self, body, session=None):
-        headers = {
-            "Authorization": f"Bearer {self.key}",
-            "X-PSS-Signature": signature(self.secret, body),
-            "Content-Type": "application/json",
-        }
-        http = session or requests
-        return http.post(
+        return signed_request(
+            session or requests,
+            "POST",
             f"{self.url}/pss/v1/{self.code}/events",
-            data=body,
-            headers=headers,
+            self.creds,
+            body,
             timeout=120,
         )
 

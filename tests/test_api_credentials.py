@@ -25,15 +25,17 @@ class TestCredentials(ApiCase):
         cls.manager = make_user(
             cls.env,
             unique("manager").lower(),
+            ("base.group_user", "pss_core.group_pss_manager"),
             companies,
-            groups=("base.group_user", "pss_core.group_pss_manager"),
+            email=False,
         )
         cls.manager.password = PASSWORD
         cls.viewer = make_user(
             cls.env,
             unique("viewer").lower(),
+            ("base.group_user", "pss_core.group_pss_user"),
             companies,
-            groups=("base.group_user", "pss_core.group_pss_user"),
+            email=False,
         )
         cls.viewer.password = PASSWORD
 

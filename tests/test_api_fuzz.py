@@ -31,7 +31,8 @@ from test_project_engagements import ProjectHttpCase
 
 from odoo.tests import tagged
 
-from odoo.addons.pss_core.lib.signature import compute, sign
+from odoo.addons.pss_core.lib.signature import compute
+from odoo.addons.pss_core.tests.common import signed_request
 from odoo.addons.pss_project.tests.common import unique
 from odoo.addons.pss_timesheet.tests.common import (
     TimesheetMixin,
@@ -317,19 +318,16 @@ class TestApiProperties(TimesheetMixin, ProjectHttpCase):
 
     # -- sending ------------------------------------------------------------
     def send(self, body, headers=None, signature=None, system_code=None):
-        creds = self.credentials(self.psa)
-        all_headers = {
-            "Authorization": f"Bearer {creds['api_key']}",
-            "Content-Type": "application/json",
-            "X-PSS-Signature": signature
-            or sign(creds["signing_secret"], body, int(time.time())),
-        }
-        all_headers.update(headers or {})
-        response = self.opener.post(
+        response = signed_request(
+            self.opener,
+            "POST",
             f"{self.base_url()}/pss/v1/{system_code or self.psa.code}/events",
-            data=body,
-            headers=all_headers,
-            timeout=60,
+            self.credentials(self.psa),
+            body,
+            {
+                **({"X-PSS-Signature": signature} if signature else {}),
+                **(headers or {}),
+            },
         )
         self.env.invalidate_all()
         return response

@@ -4,25 +4,22 @@ invoices: real workers on separate cursors, committing for real."""
 import threading
 from datetime import date
 
-import odoo
 from odoo import SUPERUSER_ID, api
 from odoo.exceptions import UserError
-from odoo.tests import BaseCase, tagged
-from odoo.tests.common import get_db_name
+from odoo.tests import tagged
 
-from pss_testing import committed_env, unique
+from odoo.addons.pss_core.tests.common import CommittedCase, unique
 
 PERIOD = (date(2026, 4, 1), date(2026, 4, 30))
 
 
 @tagged("post_install", "-at_install")
-class TestBillingConcurrency(BaseCase):
+class TestBillingConcurrency(CommittedCase):
     """Not a TransactionCase: the runs must really commit to show locking."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.registry = odoo.registry(get_db_name())
         with cls.cursor_env() as root:
             company = root["res.company"].create(
                 {
@@ -86,10 +83,6 @@ class TestBillingConcurrency(BaseCase):
             runs.unlink()
             env["sale.order"].browse(cls.order_ids).write({"state": "cancel"})
         super().tearDownClass()
-
-    @classmethod
-    def cursor_env(cls):
-        return committed_env(cls.registry)
 
     def invoices(self, order_ids):
         with self.cursor_env() as env:

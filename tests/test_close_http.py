@@ -5,14 +5,12 @@ changes); the lock date is set only by pss Finance with accounting rights
 and only when nothing blocks; a finance user of one entity sees only that
 entity's closes."""
 
-import json
-
 from test_reconcile_http import ReconcileHttpCase
 
 from odoo.tests import tagged
 
 from odoo.addons.pss_billing.tests.common import APRIL
-from odoo.addons.pss_core.tests.common import make_user
+from odoo.addons.pss_core.tests.common import json_rpc, make_user
 from odoo.addons.pss_project.tests.common import unique
 
 FINANCE = ["base.group_user", "pss_core.group_pss_finance"]
@@ -37,22 +35,7 @@ class TestCloseOverRpc(ReconcileHttpCase):
             user.password = user.login
 
     def call_kw(self, model, method, args, kwargs=None):
-        body = {
-            "jsonrpc": "2.0",
-            "method": "call",
-            "id": 1,
-            "params": {
-                "model": model,
-                "method": method,
-                "args": args,
-                "kwargs": kwargs or {},
-            },
-        }
-        response = self.url_open(
-            "/web/dataset/call_kw",
-            data=json.dumps(body),
-            headers={"Content-Type": "application/json"},
-        )
+        response = json_rpc(self, model, method, args, kwargs)
         self.assertEqual(response.status_code, 200)
         return response.json()
 

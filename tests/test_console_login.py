@@ -14,8 +14,12 @@ class TestConsoleLoginCompanies(HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.company_a = make_company(cls.env, "Login Entity A", unique("LA"))
-        cls.company_b = make_company(cls.env, "Login Entity B", unique("LB"))
+        cls.company_a = make_company(
+            cls.env, "Login Entity A", unique("LA"), "EUR", "DE"
+        )
+        cls.company_b = make_company(
+            cls.env, "Login Entity B", unique("LB"), "EUR", "DE"
+        )
         cls.both = cls.company_a | cls.company_b
 
     def user(self, groups, companies, company):

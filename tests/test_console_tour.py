@@ -8,18 +8,18 @@ from pss_tour import TourMixin
 from odoo import fields
 from odoo.tests import HttpCase, tagged
 
-from pss_testing import make_company, make_system, make_user, unique
+from pss_testing import SHORT_RETRY, make_company, make_system, make_user, unique
 
 
 @tagged("post_install", "-at_install")
 class TestConsoleTour(TourMixin, HttpCase):
     def test_manager_replays_a_dead_message_with_a_corrected_payload(self):
         env = self.env
-        company = make_company(env, "Tour Entity", unique("TE"))
+        company = make_company(env, "Tour Entity", unique("TE"), "EUR", "DE")
         tech = make_user(
             env, unique("tech"), ["pss_core.group_pss_integration"], company
         )
-        system = make_system(env, unique("crm"), tech, company)
+        system = make_system(env, unique("crm"), tech, company, **SHORT_RETRY)
         Message = env["pss.message"]
         dead, _new = Message.enqueue(
             system,

@@ -70,7 +70,7 @@ from odoo.tests import tagged
 
 from odoo.addons.pss_api.lib.intake import parse_json, split_document
 from odoo.addons.pss_api.lib.problem import ApiProblem
-from odoo.addons.pss_core.lib.signature import sign
+from odoo.addons.pss_core.tests.common import signed_request
 from odoo.addons.pss_timesheet.tests.common import (
     TimesheetMixin,
     add_timesheet_fixtures,
@@ -400,16 +400,12 @@ class TestDocExamples(TimesheetMixin, ProjectHttpCase):
         self.env["pss.api.intake"]._pss_validate_events(
             events, single, errors, forbidden=forbidden
         )
-        creds = self.credentials(self.psa)
-        response = requests.post(
+        response = signed_request(
+            requests,
+            "POST",
             f"{self.base_url()}/pss/v1/{self.psa.code}/events",
-            data=body,
-            headers={
-                "Authorization": f"Bearer {creds['api_key']}",
-                "X-PSS-Signature": sign(creds["signing_secret"], body),
-                "Content-Type": "application/json",
-            },
-            timeout=60,
+            self.credentials(self.psa),
+            body,
         )
         self.env.invalidate_all()
         if (errors and expected < 300) or response.status_code != expected:

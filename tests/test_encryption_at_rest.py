@@ -56,6 +56,7 @@ class TestEncryptionAtRest(TimesheetMixin, ProjectHttpCase):
                 self.env.ref("pss_core.group_pss_manager").id,
             ],
             self.companies,
+            email=False,
         )
 
     def cost(self, amount):
@@ -157,6 +158,7 @@ class TestEncryptionAtRest(TimesheetMixin, ProjectHttpCase):
             unique("enc_user"),
             [self.env.ref("pss_core.group_pss_user").id],
             self.company_de,
+            email=False,
         )
         shown = message.with_user(pss_user).payload_display
         self.assertNotIn("913.47", shown)

@@ -10,14 +10,18 @@ import time
 from datetime import timedelta
 from unittest.mock import patch
 
-import odoo
 from odoo import fields
-from odoo.tests import BaseCase, tagged
-from odoo.tests.common import get_db_name
+from odoo.tests import tagged
 
+from odoo.addons.pss_core.tests.common import (
+    CommittedCase,
+    main_entity,
+    make_system,
+    make_user,
+    unique,
+)
 from odoo.addons.pss_project.tests.common import customer_payload, engagement_payload
-
-from pss_testing import committed_env, main_entity, make_system, make_user, unique
+from odoo.addons.pss_queue_test.tests.common import SHORT_RETRY
 
 # How long each worker keeps its transaction open after applying: long
 # enough that the other worker applies meanwhile (the race on main).
@@ -25,11 +29,10 @@ HOLD_SECONDS = 1.0
 
 
 @tagged("post_install", "-at_install")
-class TestProjectConcurrency(BaseCase):
+class TestProjectConcurrency(CommittedCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.registry = odoo.registry(get_db_name())
         with cls.cursor_env() as env:
             company = main_entity(env)
             env.ref("base.CHF").active = True
@@ -38,7 +41,11 @@ class TestProjectConcurrency(BaseCase):
             for kind in ("crm", "psa"):
                 user = make_user(env, unique(f"conc_{kind}"), [group], company)
                 system = make_system(
-                    env, unique(f"conc{kind}"), user, company, kind=kind
+                    env,
+                    unique(f"conc{kind}"),
+                    user,
+                    company,
+                    **{**SHORT_RETRY, "kind": kind},
                 )
                 cls.user_ids.append(user.id)
                 cls.system_ids.append(system.id)
@@ -63,6 +70,9 @@ class TestProjectConcurrency(BaseCase):
                     for system_id in cls.system_ids
                 ]
             )
+            # Removed at the end: the systems, then their users, then the product.
+            users = env["res.users"].browse(cls.user_ids)
+            cls.remember(product, users, env["pss.system"].browse(cls.system_ids))
             cls.company_id, cls.product_id = company.id, product.id
             cls.entity = company.pss_entity_code
 
@@ -94,22 +104,7 @@ class TestProjectConcurrency(BaseCase):
             tags.unlink()
             pricelists.unlink()
             partners.unlink()
-            env.cr.execute(
-                "DELETE FROM pss_run WHERE id IN (SELECT run_id FROM pss_message "
-                "WHERE system_id IN %s)",
-                [tuple(systems.ids)],
-            )
-            env.cr.execute(
-                "DELETE FROM pss_message WHERE system_id IN %s", [tuple(systems.ids)]
-            )
-            systems.unlink()
-            env["res.users"].browse(cls.user_ids).unlink()
-            env["product.product"].browse(cls.product_id).unlink()
         super().tearDownClass()
-
-    @classmethod
-    def cursor_env(cls):
-        return committed_env(cls.registry)
 
     # ------------------------------------------------------------------
     # Helpers

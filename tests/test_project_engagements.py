@@ -3,14 +3,13 @@ confirmed sale order and a project ready for time, in the right legal entity,
 per billing model."""
 
 import json
-import time
 from datetime import date
 
 from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, tagged
 
-from odoo.addons.pss_core.lib.signature import sign
-from odoo.addons.pss_project.tests.common import ProjectCase, make_user, unique
+from odoo.addons.pss_core.tests.common import make_user, signed_request
+from odoo.addons.pss_project.tests.common import ProjectCase, unique
 
 
 def approved_in_odoo(timesheets):
@@ -40,17 +39,13 @@ class ProjectHttpCase(ProjectCase, HttpCase):
         body = json.dumps(
             {"events": envelopes}, default=str, separators=(",", ":")
         ).encode()
-        headers = {
-            "Authorization": f"Bearer {creds['api_key']}",
-            "X-PSS-Signature": sign(creds["signing_secret"], body, int(time.time())),
-            "Content-Type": "application/json",
-            **(headers or {}),
-        }
-        response = self.opener.post(
+        response = signed_request(
+            self.opener,
+            "POST",
             f"{self.base_url()}/pss/v1/{system.code}/events",
-            data=body,
-            headers=headers,
-            timeout=60,
+            creds,
+            body,
+            headers,
         )
         self.last_response = response
         self.env.invalidate_all()
@@ -59,13 +54,11 @@ class ProjectHttpCase(ProjectCase, HttpCase):
     def status(self, system, message):
         """GET the message's status as the sender does."""
         creds = self.credentials(system)
-        response = self.opener.get(
+        response = signed_request(
+            self.opener,
+            "GET",
             f"{self.base_url()}/pss/v1/{system.code}/messages/{message.id}",
-            headers={
-                "Authorization": f"Bearer {creds['api_key']}",
-                "X-PSS-Signature": sign(creds["signing_secret"], b"", int(time.time())),
-            },
-            timeout=60,
+            creds,
         )
         self.assertEqual(response.status_code, 200, response.text)
         return response.json()
@@ -940,6 +933,7 @@ class TestEngagementLifecycle(ProjectCase):
                 self.env.ref("pss_core.group_pss_finance").id,
             ],
             self.companies,
+            email=False,
         )
         manager = make_user(
             self.env,
@@ -949,6 +943,7 @@ class TestEngagementLifecycle(ProjectCase):
                 self.env.ref("project.group_project_manager").id,
             ],
             self.companies,
+            email=False,
         )
         for model, record in (("sale.order", order), ("project.project", project)):
             arch = (

@@ -12,40 +12,29 @@ from unittest.mock import patch
 import psycopg2
 from psycopg2 import errorcodes
 
-import odoo
 from odoo import SUPERUSER_ID, api, fields
-from odoo.tests import BaseCase, tagged
-from odoo.tests.common import get_db_name
+from odoo.tests import tagged
 
-from odoo.addons.pss_core.tests.common import event_types
-
-from pss_testing import committed_env, main_entity, make_user, unique
+from odoo.addons.pss_core.tests.common import (
+    CommittedCase,
+    unique,
+)
 
 
 @tagged("post_install", "-at_install")
-class TestQueueConcurrency(BaseCase):
+class TestQueueConcurrency(CommittedCase):
     """Not a TransactionCase: the work must really commit to show locking."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.registry = odoo.registry(get_db_name())
-        with cls.cursor_env() as env:
-            company = main_entity(env)
-            user = make_user(
-                env, unique("conc_tech"), ["pss_core.group_pss_integration"], company
-            )
-            system = env["pss.system"].create(
-                {
-                    "name": "concurrency",
-                    "code": unique("conc"),
-                    "user_id": user.id,
-                    "company_ids": [(6, 0, company.ids)],
-                    "lease_seconds": 60,
-                    **event_types(env, ["test.record"]),
-                }
-            )
-            cls.company_id, cls.user_id, cls.system_id = company.id, user.id, system.id
+        cls.commit_system(
+            unique("conc_tech"),
+            ["pss_core.group_pss_integration"],
+            ["test.record"],
+            name="concurrency",
+            code=unique("conc"),
+        )
 
     @classmethod
     def tearDownClass(cls):
@@ -55,21 +44,7 @@ class TestQueueConcurrency(BaseCase):
                 "pss_binding WHERE system_id = %s)",
                 [cls.system_id],
             )
-            env.cr.execute(
-                "DELETE FROM pss_run WHERE id IN (SELECT run_id FROM pss_message "
-                "WHERE system_id = %s)",
-                [cls.system_id],
-            )
-            env.cr.execute(
-                "DELETE FROM pss_message WHERE system_id = %s", [cls.system_id]
-            )
-            env["pss.system"].browse(cls.system_id).unlink()
-            env["res.users"].browse(cls.user_id).unlink()
         super().tearDownClass()
-
-    @classmethod
-    def cursor_env(cls):
-        return committed_env(cls.registry)
 
     def system(self, env):
         return env["pss.system"].browse(self.system_id)

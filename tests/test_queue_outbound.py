@@ -9,7 +9,14 @@ from odoo.tests import TransactionCase, tagged
 
 from odoo.addons.pss_core.lib.signature import verify
 
-from pss_testing import RecordingServer, make_company, make_system, make_user, unique
+from pss_testing import (
+    SHORT_RETRY,
+    RecordingServer,
+    make_company,
+    make_system,
+    make_user,
+    unique,
+)
 
 SECRET = "outbound-secret"
 
@@ -27,7 +34,7 @@ class TestQueueOutbound(TransactionCase):
         super().setUpClass()
         cls.server = RecordingServer().start()
         cls.addClassCleanup(cls.server.stop)
-        cls.company = make_company(cls.env, "Out Entity", unique("OU"))
+        cls.company = make_company(cls.env, "Out Entity", unique("OU"), "EUR", "DE")
         tech = make_user(
             cls.env, unique("outtech"), ["pss_core.group_pss_integration"], cls.company
         )
@@ -36,6 +43,7 @@ class TestQueueOutbound(TransactionCase):
             unique("psa"),
             tech,
             cls.company,
+            **SHORT_RETRY,
             outbound_url=cls.server.url,
             outbound_secret=SECRET,
             outbound_token="tok-123",

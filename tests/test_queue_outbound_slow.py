@@ -11,13 +11,14 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import odoo
-from odoo.tests import BaseCase, tagged
-from odoo.tests.common import get_db_name
+from odoo.tests import tagged
 
-from odoo.addons.pss_core.tests.common import event_types
-
-from pss_testing import committed_env, main_entity, unique
+from odoo.addons.pss_core.tests.common import (
+    CommittedCase,
+    event_types,
+    main_entity,
+    unique,
+)
 
 MESSAGES = 200
 # The system's outbound timeout (s). Far above SLOW: an answer the sender
@@ -78,14 +79,13 @@ class HangingReceiver:
 
 
 @tagged("post_install", "-at_install")
-class TestOutboundSlowReceiver(BaseCase):
+class TestOutboundSlowReceiver(CommittedCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.registry = odoo.registry(get_db_name())
         cls.receiver = HangingReceiver()
         cls.addClassCleanup(cls.receiver.stop)
-        with cls.env_cursor() as env:
+        with cls.cursor_env() as env:
             company = main_entity(env)
             system = env["pss.system"].create(
                 {
@@ -102,28 +102,11 @@ class TestOutboundSlowReceiver(BaseCase):
                     **event_types(env, ["test.notified"]),
                 }
             )
+            cls.remember(system)
             cls.system_id, cls.company_id = system.id, company.id
 
-    @classmethod
-    def tearDownClass(cls):
-        with cls.env_cursor() as env:
-            env.cr.execute(
-                "DELETE FROM pss_run WHERE id IN (SELECT run_id FROM pss_message "
-                "WHERE system_id = %s)",
-                [cls.system_id],
-            )
-            env.cr.execute(
-                "DELETE FROM pss_message WHERE system_id = %s", [cls.system_id]
-            )
-            env["pss.system"].browse(cls.system_id).unlink()
-        super().tearDownClass()
-
-    @classmethod
-    def env_cursor(cls):
-        return committed_env(cls.registry)
-
     def states(self):
-        with self.env_cursor() as env:
+        with self.cursor_env() as env:
             env.cr.execute(
                 "SELECT state, count(*) FROM pss_message WHERE system_id = %s "
                 "GROUP BY state",
@@ -132,7 +115,7 @@ class TestOutboundSlowReceiver(BaseCase):
             return dict(env.cr.fetchall())
 
     def test_hanging_then_slow_receiver_loses_nothing(self):
-        with self.env_cursor() as env:
+        with self.cursor_env() as env:
             system = env["pss.system"].browse(self.system_id)
             company = env["res.company"].browse(self.company_id)
             items = [
@@ -153,7 +136,7 @@ class TestOutboundSlowReceiver(BaseCase):
         def sender():
             try:
                 while not stop.is_set():
-                    with self.env_cursor() as env:
+                    with self.cursor_env() as env:
                         system = env["pss.system"].browse(self.system_id)
                         summary = env["pss.message"]._process_queue(
                             "out", commit=True, system=system, time_budget=5
@@ -166,7 +149,7 @@ class TestOutboundSlowReceiver(BaseCase):
         def recovery():
             try:
                 while not stop.is_set():
-                    with self.env_cursor() as env:
+                    with self.cursor_env() as env:
                         env["pss.message"]._cron_recover_leases()
                     time.sleep(0.3)
             except Exception as error:
@@ -198,7 +181,7 @@ class TestOutboundSlowReceiver(BaseCase):
         # The circuit stops hammering the hanging receiver: a handful of
         # probes, not one timeout per message while it hangs.
         self.assertLessEqual(self.receiver.timed_out, 8)
-        with self.env_cursor() as env:
+        with self.cursor_env() as env:
             env.cr.execute(
                 "SELECT max(attempts), count(*) FILTER (WHERE error_category "
                 "= 'internal') FROM pss_message WHERE system_id = %s",

@@ -4,7 +4,7 @@ import time
 
 from odoo.tests import TransactionCase, tagged
 
-from pss_testing import make_company, make_system, make_user, unique
+from pss_testing import SHORT_RETRY, make_company, make_system, make_user, unique
 
 COUNT = 5000
 # Queries per message for claim + validate + apply + bookkeeping + binding.
@@ -18,11 +18,13 @@ class TestQueuePerformance(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.company = make_company(cls.env, "Perf Entity", unique("PF"))
+        cls.company = make_company(cls.env, "Perf Entity", unique("PF"), "EUR", "DE")
         tech = make_user(
             cls.env, unique("perftech"), ["pss_core.group_pss_integration"], cls.company
         )
-        cls.system = make_system(cls.env, unique("perf"), tech, cls.company)
+        cls.system = make_system(
+            cls.env, unique("perf"), tech, cls.company, **SHORT_RETRY
+        )
 
     def test_5000_messages_with_bounded_queries(self):
         Message = self.env["pss.message"]

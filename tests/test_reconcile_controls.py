@@ -11,8 +11,6 @@ from test_reconcile_http import ReconcileHttpCase
 
 from odoo.tests import tagged
 
-from odoo.addons.pss_project.tests.common import unique
-
 ACCESS = "odoo.exceptions.AccessError"
 USER_ERROR = "odoo.exceptions.UserError"
 
@@ -26,20 +24,7 @@ class TestReconcileControlsOverRpc(ReconcileHttpCase):
 
     def setUp(self):
         super().setUp()
-        eng = self.tm_engagement(self.company_de)
-        res = unique("R-")
-        self.post(self.psa, "resource.upserted", self.resource(res), self.company_de)
-        self.process()
-        approved = self.post(
-            self.psa,
-            "timesheet.approved",
-            {"lines": [self.line(unique("L-"), res, eng, hours="4")]},
-            self.company_de,
-        )
-        self.process()
-        self.assertDone(approved)
-        # The PSA counts 10 h where Odoo has 4: one variance, open.
-        self.totals([{"engagement_external_id": eng, "hours": "10"}])
+        self.approve_4_hours_and_report_10()
         self.older = self.reconcile()
         self.run = self.reconcile()
         self.assertFalse(self.older.is_latest)

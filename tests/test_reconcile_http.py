@@ -27,6 +27,25 @@ class ReconcileHttpCase(ReconcileMixin, TimesheetMixin, ProjectHttpCase):
         add_billing_fixtures(cls)
         add_reconcile_fixtures(cls)
 
+    def approve_4_hours_and_report_10(self):
+        """4 hours approved on a DE time-and-materials engagement, and
+        control totals of the PSA saying 10 hours were approved on it: a
+        variance of 6 h, outside the entity's 0.5 h tolerance, once
+        reconciled."""
+        eng = self.tm_engagement(self.company_de)
+        res = unique("R-")
+        self.post(self.psa, "resource.upserted", self.resource(res), self.company_de)
+        self.process()
+        approved = self.post(
+            self.psa,
+            "timesheet.approved",
+            {"lines": [self.line(unique("L-"), res, eng, hours="4")]},
+            self.company_de,
+        )
+        self.process()
+        self.assertDone(approved)
+        self.totals([{"engagement_external_id": eng, "hours": "10"}])
+
 
 @tagged("post_install", "-at_install")
 class TestControlTotalsOverHttp(ReconcileHttpCase):

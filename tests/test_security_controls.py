@@ -8,7 +8,6 @@ it can move money.
 """
 
 import json
-import time
 
 from test_project_engagements import ProjectHttpCase
 
@@ -19,8 +18,7 @@ from odoo.addons.pss_billing.tests.common import (
     BillingCase,
     add_billing_fixtures,
 )
-from odoo.addons.pss_core.lib.signature import sign
-from odoo.addons.pss_core.tests.common import make_user
+from odoo.addons.pss_core.tests.common import json_rpc, make_user, signed_request
 from odoo.addons.pss_intercompany.tests.common import (
     IntercompanyCase,
     IntercompanyFixtures,
@@ -43,22 +41,7 @@ class RpcMixin:
     def call_kw(self, model, method, args, kwargs=None):
         """``/web/dataset/call_kw`` as the web client calls it; the JSON
         answer ({"result": ...} or {"error": ...})."""
-        body = {
-            "jsonrpc": "2.0",
-            "method": "call",
-            "id": 1,
-            "params": {
-                "model": model,
-                "method": method,
-                "args": args,
-                "kwargs": kwargs or {},
-            },
-        }
-        response = self.url_open(
-            "/web/dataset/call_kw",
-            data=json.dumps(body),
-            headers={"Content-Type": "application/json"},
-        )
+        response = json_rpc(self, model, method, args, kwargs)
         self.assertEqual(response.status_code, 200, response.text)
         self.env.invalidate_all()
         return response.json()
@@ -599,18 +582,12 @@ class TestEntityControls(RpcMixin, IntercompanyFixtures, HttpCase):
 class TestBadInputIsNever500(ProjectHttpCase):
     def post_raw(self, system, body):
         """A body written by hand (json.dumps refuses such nesting)."""
-        creds = self.credentials(system)
-        response = self.opener.post(
+        response = signed_request(
+            self.opener,
+            "POST",
             f"{self.base_url()}/pss/v1/{system.code}/events",
-            data=body,
-            headers={
-                "Authorization": f"Bearer {creds['api_key']}",
-                "X-PSS-Signature": sign(
-                    creds["signing_secret"], body, int(time.time())
-                ),
-                "Content-Type": "application/json",
-            },
-            timeout=60,
+            self.credentials(system),
+            body,
         )
         self.env.invalidate_all()
         return response

@@ -9,39 +9,27 @@ import threading
 from datetime import timedelta
 from unittest.mock import patch
 
-import odoo
 from odoo import fields
-from odoo.tests import BaseCase, tagged
-from odoo.tests.common import get_db_name
+from odoo.tests import tagged
 
-from pss_testing import committed_env, main_entity, make_user, unique
+from odoo.addons.pss_core.tests.common import (
+    CommittedCase,
+    unique,
+)
 
 
 @tagged("post_install", "-at_install")
-class TestResourceConcurrency(BaseCase):
+class TestResourceConcurrency(CommittedCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.registry = odoo.registry(get_db_name())
-        with cls.cursor_env() as env:
-            company = main_entity(env)
-            user = make_user(
-                env,
-                unique("hris_tech"),
-                ["pss_timesheet.group_pss_timesheet_integration"],
-                company,
-            )
-            system = env["pss.system"].create(
-                {
-                    "name": "hris (concurrency)",
-                    "code": unique("hris"),
-                    "kind": "hris",
-                    "user_id": user.id,
-                    "company_ids": [(6, 0, company.ids)],
-                    "lease_seconds": 60,
-                }
-            )
-            cls.company_id, cls.user_id, cls.system_id = company.id, user.id, system.id
+        cls.commit_system(
+            unique("hris_tech"),
+            ["pss_timesheet.group_pss_timesheet_integration"],
+            name="hris (concurrency)",
+            code=unique("hris"),
+            kind="hris",
+        )
 
     @classmethod
     def tearDownClass(cls):
@@ -60,16 +48,6 @@ class TestResourceConcurrency(BaseCase):
             employees.unlink()
             (departments | env["hr.department"].search(cls.created_domain())).unlink()
             (jobs | env["hr.job"].search(cls.created_domain())).unlink()
-            env.cr.execute(
-                "DELETE FROM pss_run WHERE id IN (SELECT run_id FROM pss_message "
-                "WHERE system_id = %s)",
-                [cls.system_id],
-            )
-            env.cr.execute(
-                "DELETE FROM pss_message WHERE system_id = %s", [cls.system_id]
-            )
-            env["pss.system"].browse(cls.system_id).unlink()
-            env["res.users"].browse(cls.user_id).unlink()
         super().tearDownClass()
 
     names = []
@@ -77,10 +55,6 @@ class TestResourceConcurrency(BaseCase):
     @classmethod
     def created_domain(cls):
         return [("name", "in", cls.names)]
-
-    @classmethod
-    def cursor_env(cls):
-        return committed_env(cls.registry)
 
     def system(self, env):
         return env["pss.system"].browse(self.system_id)

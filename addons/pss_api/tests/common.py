@@ -8,10 +8,18 @@ import json
 from odoo.tests import HttpCase
 
 from odoo.addons.pss_core.lib.signature import sign as signature
-from odoo.addons.pss_core.tests import common
-from odoo.addons.pss_core.tests.common import unique
+from odoo.addons.pss_core.tests.common import (
+    make_company,
+    make_system,
+    make_user,
+    unique,
+)
 
-__all__ = ["signature", "unique"]
+__all__ = ["make_company", "make_system", "make_user", "signature", "unique"]
+
+# The fixtures of the API tests: technical users of the integration group
+# without an email, systems of kind psa.
+INTEGRATION = ("pss_core.group_pss_integration",)
 
 
 def dumps(document):
@@ -29,18 +37,6 @@ def envelope(event_id, entity, data=None, event_type="test.record", **extra):
     }
     document.update(extra)
     return document
-
-
-def make_company(env, name, code):
-    return common.make_company(env, name, code)
-
-
-def make_user(env, login, companies, groups=("pss_core.group_pss_integration",)):
-    return common.make_user(env, login, groups, companies, email=False)
-
-
-def make_system(env, code, user, companies, **values):
-    return common.make_system(env, code, user, companies, **{"kind": "psa", **values})
 
 
 def skip_unless_installed(env):
@@ -72,11 +68,21 @@ class ApiCase(HttpCase):
         cls.code_b = cls.company_b.pss_entity_code
         cls.code_c = cls.company_c.pss_entity_code
         ab = cls.company_a | cls.company_b
-        cls.tech = make_user(cls.env, unique("tech_psa_").lower(), ab)
-        cls.system = make_system(cls.env, unique("psa").lower(), cls.tech, ab)
-        cls.tech_crm = make_user(cls.env, unique("tech_crm_").lower(), cls.company_c)
+        cls.tech = make_user(
+            cls.env, unique("tech_psa_").lower(), INTEGRATION, ab, email=False
+        )
+        cls.system = make_system(
+            cls.env, unique("psa").lower(), cls.tech, ab, kind="psa"
+        )
+        cls.tech_crm = make_user(
+            cls.env,
+            unique("tech_crm_").lower(),
+            INTEGRATION,
+            cls.company_c,
+            email=False,
+        )
         cls.system_crm = make_system(
-            cls.env, unique("crm").lower(), cls.tech_crm, cls.company_c
+            cls.env, unique("crm").lower(), cls.tech_crm, cls.company_c, kind="psa"
         )
         cls.creds = cls.system.issue_credentials()
         cls.creds_crm = cls.system_crm.issue_credentials()

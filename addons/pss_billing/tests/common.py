@@ -3,43 +3,28 @@ user who runs billing, a PSA resource, helpers to send time and run."""
 
 from datetime import date
 
-from odoo import Command
-
+from odoo.addons.pss_core.tests.common import make_user
 from odoo.addons.pss_timesheet.tests.common import TimesheetCase, unique
 
 APRIL = (date(2026, 4, 1), date(2026, 4, 30))
 MAY = (date(2026, 5, 1), date(2026, 5, 31))
+BILLER_GROUPS = [
+    "base.group_user",
+    "pss_core.group_pss_finance",
+    "account.group_account_invoice",
+    "sales_team.group_sale_salesman_all_leads",
+    "hr_timesheet.group_hr_timesheet_approver",
+    "project.group_project_milestone",
+]
 
 
 def add_billing_fixtures(cls):
     env = cls.env
 
     def biller(name, companies):
-        return (
-            env["res.users"]
-            .with_context(no_reset_password=True)
-            .create(
-                {
-                    "name": name,
-                    "login": unique("biller"),
-                    "email": f"{unique('biller')}@example.com",
-                    "groups_id": [
-                        Command.set(
-                            [
-                                env.ref("base.group_user").id,
-                                env.ref("pss_core.group_pss_finance").id,
-                                env.ref("account.group_account_invoice").id,
-                                env.ref("sales_team.group_sale_salesman_all_leads").id,
-                                env.ref("hr_timesheet.group_hr_timesheet_approver").id,
-                                env.ref("project.group_project_milestone").id,
-                            ]
-                        )
-                    ],
-                    "company_ids": [Command.set(companies.ids)],
-                    "company_id": companies[0].id,
-                }
-            )
-        )
+        user = make_user(env, unique("biller"), BILLER_GROUPS, companies, email=False)
+        user.write({"name": name, "email": f"{unique('biller')}@example.com"})
+        return user
 
     cls.biller = biller("Bea Biller", cls.company_de)
     cls.biller_us = biller("Uma Biller", cls.company_us)

@@ -10,7 +10,7 @@ from odoo import Command
 from odoo.tests import TransactionCase
 
 from odoo.addons.pss_core.tests.common import make_user, unique
-from odoo.addons.pss_project.tests.common import make_company
+from odoo.addons.pss_project.tests.common import chart_company
 
 LINE = "account.analytic.line"
 # 1 EUR = 1.25 USD in every company, all year.
@@ -21,7 +21,7 @@ def entity(env, name, currency, country):
     """A company with its chart of accounts, in ``currency``: loading
     generic_coa sets the company currency to the template's (USD), so it is
     set back while the company has no journal items."""
-    company = make_company(env, name, currency, country)
+    company = chart_company(env, name, currency, country)
     company.currency_id = env.ref(f"base.{currency}")
     return company
 

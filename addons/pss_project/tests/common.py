@@ -12,13 +12,20 @@ from types import SimpleNamespace
 from odoo import Command
 from odoo.tests import TransactionCase
 
-from odoo.addons.pss_core.tests import common
-from odoo.addons.pss_core.tests.common import unique
+from odoo.addons.pss_core.tests.common import (
+    make_company,
+    make_system,
+    make_user,
+    unique,
+)
+
+__all__ = ["make_company", "make_system", "make_user", "unique"]
 
 
-def make_company(env, name, currency, country):
-    """A legal entity with its own chart of accounts (generic_coa)."""
-    company = common.make_company(env, name, unique(country), currency, country)
+def chart_company(env, name, currency, country):
+    """A legal entity (``make_company``, its code ``unique(country)``) with
+    its own chart of accounts (generic_coa)."""
+    company = make_company(env, name, unique(country), currency, country)
     env["account.chart.template"].try_loading(
         "generic_coa", company, install_demo=False
     )
@@ -41,14 +48,6 @@ def sale_tax(env, company, name, amount):
             "company_id": company.id,
         }
     )
-
-
-def make_user(env, login, group_ids, companies, email=False):
-    return common.make_user(env, login, group_ids, companies, email=email)
-
-
-def make_system(env, code, kind, user, companies):
-    return common.make_system(env, code, user, companies, kind=kind)
 
 
 def make_value_maps(env, system, fx):
@@ -87,8 +86,8 @@ def build_fixtures(env, template=True):
     fx = SimpleNamespace()
     env.ref("base.EUR").active = True
     env.ref("base.USD").active = True
-    fx.company_de = make_company(env, "PSS Consulting GmbH", "EUR", "DE")
-    fx.company_us = make_company(env, "PSS Consulting Inc.", "USD", "US")
+    fx.company_de = chart_company(env, "PSS Consulting GmbH", "EUR", "DE")
+    fx.company_us = chart_company(env, "PSS Consulting Inc.", "USD", "US")
     fx.companies = fx.company_de | fx.company_us
     fx.tax_de = sale_tax(env, fx.company_de, "19% USt", 19.0)
     fx.tax_de_zero = sale_tax(env, fx.company_de, "0% EU reverse charge", 0.0)
@@ -172,8 +171,8 @@ def build_fixtures(env, template=True):
         )
         fx.company_de.pss_project_template_id = fx.template_de
     groups = [env.ref("pss_project.group_pss_project_integration").id]
-    fx.tech_crm = make_user(env, unique("tech_crm"), groups, fx.companies)
-    fx.tech_psa = make_user(env, unique("tech_psa"), groups, fx.companies)
+    fx.tech_crm = make_user(env, unique("tech_crm"), groups, fx.companies, email=False)
+    fx.tech_psa = make_user(env, unique("tech_psa"), groups, fx.companies, email=False)
     fx.pm = make_user(
         env,
         unique("pm"),
@@ -181,8 +180,8 @@ def build_fixtures(env, template=True):
         fx.companies,
         email=True,
     )
-    fx.crm = make_system(env, unique("crm"), "crm", fx.tech_crm, fx.companies)
-    fx.psa = make_system(env, unique("psa"), "psa", fx.tech_psa, fx.companies)
+    fx.crm = make_system(env, unique("crm"), fx.tech_crm, fx.companies, kind="crm")
+    fx.psa = make_system(env, unique("psa"), fx.tech_psa, fx.companies, kind="psa")
     for system in fx.crm | fx.psa:
         make_value_maps(env, system, fx)
     return fx

@@ -4,6 +4,7 @@ send control totals; a seeded April with known discrepancies."""
 from odoo import Command
 
 from odoo.addons.pss_billing.tests.common import APRIL, BillingCase, unique
+from odoo.addons.pss_core.tests.common import make_user
 
 __all__ = [
     "APRIL",
@@ -31,26 +32,14 @@ def add_reconcile_fixtures(cls):
             "tolerance_abs": 0.5,
         }
     )
-    cls.viewer = (
-        env["res.users"]
-        .with_context(no_reset_password=True)
-        .create(
-            {
-                "name": "Vic Viewer",
-                "login": unique("viewer"),
-                "groups_id": [
-                    Command.set(
-                        [
-                            env.ref("base.group_user").id,
-                            env.ref("pss_core.group_pss_user").id,
-                        ]
-                    )
-                ],
-                "company_ids": [Command.set(cls.company_de.ids)],
-                "company_id": cls.company_de.id,
-            }
-        )
+    cls.viewer = make_user(
+        env,
+        unique("viewer"),
+        ["base.group_user", "pss_core.group_pss_user"],
+        cls.company_de,
+        email=False,
     )
+    cls.viewer.name = "Vic Viewer"
 
 
 class ReconcileMixin:

@@ -6,11 +6,12 @@ button opens; an intercompany mismatch is resolved only with a reason."""
 import psycopg2
 from lxml import etree
 
-from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 from odoo.tools.safe_eval import safe_eval
+
+from odoo.addons.pss_core.tests.common import make_user
 
 from .common import APRIL, ReconcileCase, unique
 
@@ -21,30 +22,22 @@ class TestClose(ReconcileCase):
     def setUpClass(cls):
         super().setUpClass()
         env = cls.env
-        cls.controller = (
-            env["res.users"]
-            .with_context(no_reset_password=True)
-            .create(
-                {
-                    "name": "Carla Controller",
-                    "login": unique("controller"),
-                    "email": f"{unique('controller')}@example.com",
-                    "groups_id": [
-                        Command.set(
-                            [
-                                env.ref("base.group_user").id,
-                                env.ref("pss_core.group_pss_finance").id,
-                                env.ref("account.group_account_manager").id,
-                                env.ref("sales_team.group_sale_salesman_all_leads").id,
-                                env.ref("hr_timesheet.group_timesheet_manager").id,
-                                env.ref("project.group_project_milestone").id,
-                            ]
-                        )
-                    ],
-                    "company_ids": [Command.set((cls.company_de | cls.company_us).ids)],
-                    "company_id": cls.company_de.id,
-                }
-            )
+        cls.controller = make_user(
+            env,
+            unique("controller"),
+            [
+                "base.group_user",
+                "pss_core.group_pss_finance",
+                "account.group_account_manager",
+                "sales_team.group_sale_salesman_all_leads",
+                "hr_timesheet.group_timesheet_manager",
+                "project.group_project_milestone",
+            ],
+            cls.company_de | cls.company_us,
+            email=False,
+        )
+        cls.controller.write(
+            {"name": "Carla Controller", "email": f"{unique('controller')}@example.com"}
         )
 
     def setUp(self):

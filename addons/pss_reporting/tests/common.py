@@ -12,7 +12,7 @@ from odoo import Command
 
 from odoo.addons.pss_billing.tests.common import APRIL, BillingCase
 from odoo.addons.pss_core.tests.common import make_user
-from odoo.addons.pss_project.tests.common import make_company, unique
+from odoo.addons.pss_project.tests.common import chart_company, unique
 
 MONTHS = (date(2026, 4, 1), date(2026, 5, 1), date(2026, 6, 1))
 # Rates of USD at the main company on each month end (EUR at 1).
@@ -48,7 +48,7 @@ class ReportingCase(BillingCase):
         cls.company_de.currency_id = cls.eur
         # A third entity, in EUR too: the group has three entities and two
         # currencies.
-        cls.company_fr = make_company(env, "PSS Conseil SAS", "EUR", "FR")
+        cls.company_fr = chart_company(env, "PSS Conseil SAS", "EUR", "FR")
         cls.company_fr.currency_id = cls.eur
         cls.companies |= cls.company_fr
         for records in (cls.crm | cls.psa, cls.tech_crm | cls.tech_psa | cls.finance):
@@ -134,7 +134,7 @@ class ReportingCase(BillingCase):
         (EUR, USD, GBP), with month-end GBP rates at the main company."""
         env = cls.env
         cls.gbp = env.ref("base.GBP")
-        cls.company_gb = make_company(env, "PSS Consulting Ltd", "GBP", "UK")
+        cls.company_gb = chart_company(env, "PSS Consulting Ltd", "GBP", "UK")
         cls.company_gb.pss_approval_required = False
         cls.companies |= cls.company_gb
         for records in (

@@ -4,12 +4,10 @@ the reports it is allowed; CSV and JSON agree; paging returns each row once."""
 import base64
 import csv
 import io
-import time
 
 from odoo.tests import HttpCase, tagged
 
-from odoo.addons.pss_core.lib.signature import sign
-from odoo.addons.pss_core.tests.common import make_system, make_user
+from odoo.addons.pss_core.tests.common import make_system, make_user, signed_request
 from odoo.addons.pss_project.tests.common import unique
 
 from .common import ReportingCase
@@ -31,18 +29,14 @@ class TestReadApi(ReportingCase, HttpCase):
         self.creds = self.bi.issue_credentials()
 
     def get(self, report, accept="application/json", secret=None, **params):
-        headers = {
-            "Authorization": f"Bearer {self.creds['api_key']}",
-            "X-PSS-Signature": sign(
-                secret or self.creds["signing_secret"], b"", int(time.time())
-            ),
-            "Accept": accept,
-        }
-        return self.opener.get(
+        creds = dict(self.creds, signing_secret=secret or self.creds["signing_secret"])
+        return signed_request(
+            self.opener,
+            "GET",
             f"{self.base_url()}/pss/v1/{self.bi.code}/reports/{report}",
+            creds,
+            headers={"Accept": accept},
             params=params,
-            headers=headers,
-            timeout=60,
         )
 
     def read_all(self, report, **params):

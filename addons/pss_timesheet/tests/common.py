@@ -4,6 +4,7 @@ their value maps; a time-and-materials engagement in each entity."""
 
 from odoo import Command
 
+from odoo.addons.pss_core.tests.common import make_user
 from odoo.addons.pss_project.tests.common import ProjectCase, unique
 
 ENGAGEMENT_START = "2026-03-01"
@@ -23,26 +24,15 @@ def add_timesheet_fixtures(cls):
                 "email": f"{user.login}@example.com",
             }
         )
-    cls.finance = (
-        env["res.users"]
-        .with_context(no_reset_password=True)
-        .create(
-            {
-                "name": "Fiona Finance",
-                "login": unique("finance"),
-                "groups_id": [
-                    Command.set(
-                        [
-                            env.ref("base.group_user").id,
-                            env.ref("pss_core.group_pss_finance").id,
-                        ]
-                    )
-                ],
-                "company_ids": [Command.set(cls.companies.ids)],
-                "company_id": cls.company_de.id,
-            }
-        )
+    cls.finance = make_user(
+        env,
+        unique("finance"),
+        ["base.group_user", "pss_core.group_pss_finance"],
+        cls.companies,
+        cls.company_de,
+        email=False,
     )
+    cls.finance.name = "Fiona Finance"
     expense_account = env["account.account"].search(
         [("company_id", "=", cls.company_de.id), ("account_type", "=", "expense")],
         limit=1,

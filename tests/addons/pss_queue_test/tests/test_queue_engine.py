@@ -7,7 +7,7 @@ from odoo import fields
 from odoo.exceptions import ValidationError
 from odoo.tests import TransactionCase, tagged
 
-from .common import make_company, make_system, make_user, unique
+from .common import SHORT_RETRY, make_company, make_system, make_user, unique
 
 
 @tagged("post_install", "-at_install")
@@ -15,13 +15,15 @@ class TestQueueEngine(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.company_a = make_company(cls.env, "Entity A", unique("AA"))
+        cls.company_a = make_company(cls.env, "Entity A", unique("AA"), "EUR", "DE")
         cls.company_b = make_company(cls.env, "Entity B", unique("BB"), "USD", "US")
         companies = cls.company_a | cls.company_b
         cls.tech = make_user(
             cls.env, unique("tech"), ["pss_core.group_pss_integration"], companies
         )
-        cls.system = make_system(cls.env, unique("crm"), cls.tech, companies)
+        cls.system = make_system(
+            cls.env, unique("crm"), cls.tech, companies, **SHORT_RETRY
+        )
         cls.Message = cls.env["pss.message"]
         cls.Record = cls.env["pss.test.record"]
         cls.now = fields.Datetime.now()
@@ -185,7 +187,9 @@ class TestQueueEngine(TransactionCase):
         self.assertEqual(self.records("C1").parent_id, self.records("P1"))
 
     def test_a_wait_on_any_system_is_released_by_another_systems_binding(self):
-        other = make_system(self.env, unique("hris"), self.tech, self.company_a)
+        other = make_system(
+            self.env, unique("hris"), self.tech, self.company_a, **SHORT_RETRY
+        )
         own_only = self.enqueue(
             {"external_id": "C2", "name": "own", "parent_external_id": "P2"}
         )

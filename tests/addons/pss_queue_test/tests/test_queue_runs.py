@@ -5,7 +5,7 @@ from datetime import timedelta
 from odoo import fields
 from odoo.tests import TransactionCase, tagged
 
-from .common import make_company, make_system, make_user, unique
+from .common import SHORT_RETRY, make_company, make_system, make_user, unique
 
 
 @tagged("post_install", "-at_install")
@@ -13,11 +13,13 @@ class TestQueueRuns(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.company = make_company(cls.env, "Runs entity", unique("RN"))
+        cls.company = make_company(cls.env, "Runs entity", unique("RN"), "EUR", "DE")
         cls.tech = make_user(
             cls.env, unique("tech"), ["pss_core.group_pss_integration"], cls.company
         )
-        cls.system = make_system(cls.env, unique("crm"), cls.tech, cls.company)
+        cls.system = make_system(
+            cls.env, unique("crm"), cls.tech, cls.company, **SHORT_RETRY
+        )
         cls.Message = cls.env["pss.message"]
         cls.Run = cls.env["pss.run"]
         cls.now = fields.Datetime.now()

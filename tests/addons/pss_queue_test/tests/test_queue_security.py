@@ -3,7 +3,7 @@
 from odoo.exceptions import AccessError
 from odoo.tests import TransactionCase, tagged
 
-from .common import make_company, make_system, make_user, unique
+from .common import SHORT_RETRY, make_company, make_system, make_user, unique
 
 
 @tagged("post_install", "-at_install")
@@ -11,17 +11,19 @@ class TestQueueSecurity(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.company_a = make_company(cls.env, "Sec A", unique("SA"))
-        cls.company_b = make_company(cls.env, "Sec B", unique("SB"))
+        cls.company_a = make_company(cls.env, "Sec A", unique("SA"), "EUR", "DE")
+        cls.company_b = make_company(cls.env, "Sec B", unique("SB"), "EUR", "DE")
         both = cls.company_a | cls.company_b
         tech = make_user(
             cls.env, unique("sectech"), ["pss_core.group_pss_integration"], both
         )
-        cls.system = make_system(cls.env, unique("sec"), tech, both)
+        cls.system = make_system(cls.env, unique("sec"), tech, both, **SHORT_RETRY)
         other_tech = make_user(
             cls.env, unique("othertech"), ["pss_core.group_pss_integration"], both
         )
-        cls.other_system = make_system(cls.env, unique("oth"), other_tech, both)
+        cls.other_system = make_system(
+            cls.env, unique("oth"), other_tech, both, **SHORT_RETRY
+        )
         cls.tech, cls.other_tech = tech, other_tech
         Message = cls.env["pss.message"]
         cls.msg_a, _ = Message.enqueue(

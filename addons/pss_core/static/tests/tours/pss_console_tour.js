@@ -3,29 +3,19 @@
 messages, one opened, its payload corrected and replayed. Run by
 tests/test_console_tour.py, which seeds one dead message (external id
 TOUR-1) whose payload asks the test handler for a data error. */
+import {openIntegrationsMenu} from "@pss_core/../tests/tours/pss_tour_utils";
 import {registry} from "@web/core/registry";
-import {stepUtils} from "@web_tour/tour_service/tour_utils";
 
 registry.category("web_tour.tours").add("pss_console_tour", {
     test: true,
     url: "/web",
     steps: () => [
-        stepUtils.showAppsMenuItem(),
-        {
-            content: "Open the Integrations app",
-            trigger: `.o_app[data-menu-xmlid="pss_core.pss_menu_root"]`,
-            run: "click",
-        },
-        {
-            content: "Queue",
-            trigger: `.o_main_navbar [data-menu-xmlid="pss_core.pss_menu_queue"]`,
-            run: "click",
-        },
-        {
-            content: "Messages",
-            trigger: `.dropdown-item[data-menu-xmlid="pss_core.pss_message_menu"]`,
-            run: "click",
-        },
+        ...openIntegrationsMenu(
+            "Queue",
+            "pss_core.pss_menu_queue",
+            "Messages",
+            "pss_core.pss_message_menu"
+        ),
         {
             content: "Open the filters",
             trigger: `.o_control_panel .o_searchview_dropdown_toggler`,

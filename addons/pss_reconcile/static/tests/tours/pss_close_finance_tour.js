@@ -5,8 +5,8 @@ intercompany, resolves the mismatch and the variance with a reason, signs
 off the reconciliation and sets the lock date. Run by
 tests/test_close_finance_tour.py, which seeds April (a draft waiting for
 approval, one variance, an invoice to the other entity without its bill). */
+import {openIntegrationsMenu} from "@pss_core/../tests/tours/pss_tour_utils";
 import {registry} from "@web/core/registry";
-import {stepUtils} from "@web_tour/tour_service/tour_utils";
 
 const FORM = ".o_form_view .o_pss_close_checklist";
 const BACK = {
@@ -19,22 +19,12 @@ registry.category("web_tour.tours").add("pss_close_finance_tour", {
     test: true,
     url: "/web",
     steps: () => [
-        stepUtils.showAppsMenuItem(),
-        {
-            content: "Open the Integrations app",
-            trigger: `.o_app[data-menu-xmlid="pss_core.pss_menu_root"]`,
-            run: "click",
-        },
-        {
-            content: "Finance",
-            trigger: `.o_main_navbar [data-menu-xmlid="pss_reconcile.pss_reconcile_menu_finance"]`,
-            run: "click",
-        },
-        {
-            content: "Month-end close",
-            trigger: `.dropdown-item[data-menu-xmlid="pss_reconcile.pss_close_menu"]`,
-            run: "click",
-        },
+        ...openIntegrationsMenu(
+            "Finance",
+            "pss_reconcile.pss_reconcile_menu_finance",
+            "Month-end close",
+            "pss_reconcile.pss_close_menu"
+        ),
         {
             content: "Open the entity's close of April",
             trigger: `.o_list_view .o_data_row:contains("2026-04") td.o_data_cell[name="name"]`,

@@ -4,29 +4,19 @@
 to the dead message behind it, comes back and presses "Set the lock date",
 which refuses and lists what blocks. Run by tests/test_close_tour.py, which
 seeds one dead message and a controller of one entity. */
+import {openIntegrationsMenu} from "@pss_core/../tests/tours/pss_tour_utils";
 import {registry} from "@web/core/registry";
-import {stepUtils} from "@web_tour/tour_service/tour_utils";
 
 registry.category("web_tour.tours").add("pss_close_tour", {
     test: true,
     url: "/web",
     steps: () => [
-        stepUtils.showAppsMenuItem(),
-        {
-            content: "Open the Integrations app",
-            trigger: `.o_app[data-menu-xmlid="pss_core.pss_menu_root"]`,
-            run: "click",
-        },
-        {
-            content: "Finance",
-            trigger: `.o_main_navbar [data-menu-xmlid="pss_reconcile.pss_reconcile_menu_finance"]`,
-            run: "click",
-        },
-        {
-            content: "Month-end close",
-            trigger: `.dropdown-item[data-menu-xmlid="pss_reconcile.pss_close_menu"]`,
-            run: "click",
-        },
+        ...openIntegrationsMenu(
+            "Finance",
+            "pss_reconcile.pss_reconcile_menu_finance",
+            "Month-end close",
+            "pss_reconcile.pss_close_menu"
+        ),
         {
             content: "Open the entity's close of the last closed month",
             trigger: `.o_list_view .o_data_row td.o_data_cell[name="name"]`,

@@ -3,8 +3,8 @@
 variances tile of the German entity (the test fixtures' "PSS Consulting
 GmbH"), its variance, resolved with a reason. Run by
 tests/test_reconcile_tour.py, which seeds exactly one open variance. */
+import {openIntegrationsMenu} from "@pss_core/../tests/tours/pss_tour_utils";
 import {registry} from "@web/core/registry";
-import {stepUtils} from "@web_tour/tour_service/tour_utils";
 
 registry.category("web_tour.tours").add("pss_recon_dashboard_tour", {
     test: true,
@@ -12,22 +12,12 @@ registry.category("web_tour.tours").add("pss_recon_dashboard_tour", {
     steps: () => {
         const entity = "PSS Consulting GmbH";
         return [
-            stepUtils.showAppsMenuItem(),
-            {
-                content: "Open the Integrations app",
-                trigger: `.o_app[data-menu-xmlid="pss_core.pss_menu_root"]`,
-                run: "click",
-            },
-            {
-                content: "Finance",
-                trigger: `.o_main_navbar [data-menu-xmlid="pss_reconcile.pss_reconcile_menu_finance"]`,
-                run: "click",
-            },
-            {
-                content: "Integration control",
-                trigger: `.dropdown-item[data-menu-xmlid="pss_reconcile.pss_recon_dashboard_menu"]`,
-                run: "click",
-            },
+            ...openIntegrationsMenu(
+                "Finance",
+                "pss_reconcile.pss_reconcile_menu_finance",
+                "Integration control",
+                "pss_reconcile.pss_recon_dashboard_menu"
+            ),
             {
                 content: "The dashboard shows the entity's card",
                 trigger: `.o_pss_recon_dashboard .o_kanban_record:contains("${entity}")`,
