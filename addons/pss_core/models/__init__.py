@@ -20,6 +20,7 @@ from . import (
     pss_handler,
     pss_message,
     pss_message_record,
+    pss_period_run,
     pss_run,
     pss_system,
     pss_value_map,
