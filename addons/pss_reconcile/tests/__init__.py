@@ -1,1 +1,1 @@
-from . import test_close, test_lib, test_reconcile
+from . import test_close, test_lib, test_lib_run_figures, test_reconcile
