@@ -5,7 +5,6 @@ from . import (
     pss_billing_run,
     pss_billing_run_invoicing,
     pss_billing_run_line,
-    pss_billing_run_retainers,
     pss_billing_wip,
     pss_handler_invoice_paid,
     pss_handler_invoice_posted,
