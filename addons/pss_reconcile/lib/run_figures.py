@@ -2,7 +2,9 @@
 
 from collections import Counter
 
-__all__ = ["CHANGED", "STATUSES", "line_figures"]
+from .tolerance import round_figure, variance_of
+
+__all__ = ["CHANGED", "STATUSES", "exception_vals", "line_figures"]
 
 # The statuses a run counts, in the order of its summary.
 STATUSES = ("matched", "variance", "exception")
@@ -22,3 +24,22 @@ def line_figures(vals_list, previous_keys=None):
         keys = {(vals["check_type"], vals["key"]) for vals in vals_list}
         gone = sum(1 for key in previous_keys if key not in keys)
     return {name: status[name] for name in STATUSES}, changed, gone
+
+
+def exception_vals(check, key, label, actual, record_model, record_ids):
+    """The values of a line whose figure should be none at all (unbilled
+    time past the policy, messages stuck in the queue): expected 0, no
+    tolerance, always an exception."""
+    return {
+        "check_type": check,
+        "key": key,
+        "label": label,
+        "expected": 0.0,
+        "actual": round_figure(actual),
+        "variance": variance_of(0.0, actual),
+        "tolerance": 0.0,
+        "status": "exception",
+        "record_model": record_model,
+        "record_ids": record_ids,
+        "record_count": len(record_ids),
+    }

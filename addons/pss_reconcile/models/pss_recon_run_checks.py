@@ -3,6 +3,7 @@ from datetime import timedelta
 
 from odoo import _, api, fields, models
 
+from ..lib.run_figures import exception_vals
 from ..lib.tolerance import classify, round_figure, variance_of
 
 HEALTH_STATES = ("dead", "parked", "retrying")
@@ -196,23 +197,18 @@ class PssReconRunChecks(models.Model):
         projects = self.env["project.project"].sudo().browse([r[0] for r in rows])
         names = {p.id: p.display_name for p in projects}
         return [
-            {
-                "check_type": "unbilled",
-                "key": f"project/{project_id}",
-                "label": _(
+            exception_vals(
+                "unbilled",
+                f"project/{project_id}",
+                _(
                     "%(project)s: unbilled since %(date)s",
                     project=names.get(project_id),
                     date=oldest,
                 ),
-                "expected": 0.0,
-                "actual": round_figure(hours),
-                "variance": variance_of(0.0, hours),
-                "tolerance": 0.0,
-                "status": "exception",
-                "record_model": "account.analytic.line",
-                "record_ids": ids,
-                "record_count": len(ids),
-            }
+                hours,
+                "account.analytic.line",
+                ids,
+            )
             for project_id, hours, ids, oldest in rows
         ]
 
@@ -345,23 +341,18 @@ class PssReconRunChecks(models.Model):
         systems = self.env["pss.system"].sudo().browse({r[1] for r in rows})
         codes = {s.id: s.code for s in systems}
         return [
-            {
-                "check_type": "health",
-                "key": f"{codes.get(system_id)}/{state}",
-                "label": _(
+            exception_vals(
+                "health",
+                f"{codes.get(system_id)}/{state}",
+                _(
                     "%(system)s: %(count)s %(state)s messages",
                     system=codes.get(system_id),
                     count=len(ids),
                     state=state,
                 ),
-                "expected": 0.0,
-                "actual": float(len(ids)),
-                "variance": variance_of(0.0, len(ids)),
-                "tolerance": 0.0,
-                "status": "exception",
-                "record_model": "pss.message",
-                "record_ids": ids,
-                "record_count": len(ids),
-            }
+                len(ids),
+                "pss.message",
+                ids,
+            )
             for _company, system_id, state, ids in rows
         ]

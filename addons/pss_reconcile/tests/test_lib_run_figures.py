@@ -2,7 +2,7 @@
 
 from odoo.tests import BaseCase
 
-from odoo.addons.pss_reconcile.lib.run_figures import line_figures
+from odoo.addons.pss_reconcile.lib.run_figures import exception_vals, line_figures
 
 
 def _line(check, key, status, change=None):
@@ -45,3 +45,32 @@ class TestLineFigures(BaseCase):
         for (vals_list, previous), expected in table:
             with self.subTest(lines=len(vals_list), previous=previous):
                 self.assertEqual(line_figures(vals_list, previous), expected)
+
+
+class TestExceptionVals(BaseCase):
+    def test_expected_none_always_an_exception(self):
+        table = [
+            # (actual, record ids) -> (actual, variance)
+            ((12.3456, [4, 5]), (12.35, -12.3456)),
+            ((3, [7, 8, 9]), (3.0, -3.0)),
+            ((0.0, []), (0.0, 0.0)),
+        ]
+        for (actual, ids), (figure, variance) in table:
+            with self.subTest(actual=actual):
+                vals = exception_vals("health", "A/dead", "A: dead", actual, "m", ids)
+                self.assertEqual(
+                    vals,
+                    {
+                        "check_type": "health",
+                        "key": "A/dead",
+                        "label": "A: dead",
+                        "expected": 0.0,
+                        "actual": figure,
+                        "variance": variance,
+                        "tolerance": 0.0,
+                        "status": "exception",
+                        "record_model": "m",
+                        "record_ids": ids,
+                        "record_count": len(ids),
+                    },
+                )
