@@ -3,6 +3,7 @@ from . import (
     account_move,
     account_move_line,
     pss_billing_run,
+    pss_billing_run_invoicing,
     pss_billing_run_line,
     pss_billing_wip,
     pss_handler_invoice_paid,

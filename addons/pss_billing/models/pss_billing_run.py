@@ -1,16 +1,11 @@
-import logging
-from collections import Counter, defaultdict
 from datetime import timedelta
 
 from psycopg2 import errors as pg_errors
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import float_compare, float_is_zero
 
-from ..lib.periods import last_closed_period, prorate
-
-_logger = logging.getLogger(__name__)
+from ..lib.periods import last_closed_period
 
 # Namespace of the advisory lock of billing runs (first key; the company id
 # is the second).
@@ -27,9 +22,13 @@ class PssBillingRun(models.Model):
     """
 
     _name = "pss.billing.run"
+    _inherit = ["pss.period.run"]
     _description = "Billing run"
     _order = "date_to desc, id desc"
     _check_company_auto = True
+    _pss_run_kind = "billing"
+    # Odoo retries the transaction; never a failed run.
+    _pss_reraise = (pg_errors.SerializationFailure, pg_errors.LockNotAvailable)
 
     name = fields.Char(compute="_compute_name", store=True)
     company_id = fields.Many2one(
@@ -223,9 +222,22 @@ class PssBillingRun(models.Model):
         return moves.action_pss_approve()
 
     # ------------------------------------------------------------------
-    # The run
+    # The run (the skeleton of pss.period.run; its one unit: _pss_bill)
     # ------------------------------------------------------------------
-    def _pss_lock(self):
+    def _pss_check_state(self):
+        if self.state not in ("draft", "failed"):
+            raise UserError(_("Only a draft or failed billing run can be run."))
+
+    def _pss_lock_key(self):
+        return LOCK_NAMESPACE, self.company_id.id
+
+    def _pss_lock_refused_message(self):
+        return _(
+            "Another billing run of %s is running: run this one when it has finished.",
+            self.company_id.name,
+        )
+
+    def _pss_after_lock(self):
         """One billing run per entity at a time, and never on a stale view.
 
         The advisory lock refuses a second run while one is running; the
@@ -235,17 +247,6 @@ class PssBillingRun(models.Model):
         """
         company = self.company_id
         cr = self.env.cr
-        cr.execute(
-            "SELECT pg_try_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE, company.id]
-        )
-        if not cr.fetchone()[0]:
-            raise UserError(
-                _(
-                    "Another billing run of %s is running: run this one when it "
-                    "has finished.",
-                    company.name,
-                )
-            )
         try:
             with cr.savepoint(flush=False):
                 cr.execute(
@@ -262,42 +263,12 @@ class PssBillingRun(models.Model):
                 )
             ) from exc
 
-    def _pss_run(self):
-        self.ensure_one()
-        if self.state not in ("draft", "failed"):
-            raise UserError(_("Only a draft or failed billing run can be run."))
-        self.check_access_rights("write")
-        self.check_access_rule("write")
-        self._pss_lock()
-        run = self.env["pss.run"]._start("billing", companies=self.company_id)
-        self.write(
-            {
-                "state": "running",
-                "pss_run_id": run.id,
-                "started_at": run.started_at,
-                "error": False,
-            }
-        )
-        counts = Counter()
-        try:
-            with self.env.cr.savepoint():
-                line_vals = self._pss_bill(counts)
-                self.env["pss.billing.run.line"].create(line_vals)
-                self.env.flush_all()
-        except (pg_errors.SerializationFailure, pg_errors.LockNotAvailable):
-            raise
-        except Exception as exc:
-            _logger.exception("pss: billing run %s failed", self.id)
-            error = str(exc) or exc.__class__.__name__
-            self.write(
-                {
-                    "state": "failed",
-                    "error": error,
-                    "finished_at": fields.Datetime.now(),
-                }
-            )
-            run._close({}, error=error)
-            return False
+    def _pss_run_unit(self, unit, counts):
+        line_vals = self._pss_bill(counts)
+        self.env["pss.billing.run.line"].create(line_vals)
+        self.env.flush_all()
+
+    def _pss_finish(self, counts, errors):
         self.write(
             {
                 "state": "done",
@@ -309,8 +280,6 @@ class PssBillingRun(models.Model):
                 "nothing_count": counts["nothing"],
             }
         )
-        run._close(dict(counts))
-        return True
 
     @api.model
     def _pss_summary(self, counts):
@@ -337,310 +306,6 @@ class PssBillingRun(models.Model):
                 waiting=counts["waiting"],
             )
         return text
-
-    def _pss_orders(self):
-        return self.env["sale.order"].search(
-            [
-                ("company_id", "=", self.company_id.id),
-                ("state", "=", "sale"),
-                ("pss_billing_model", "!=", False),
-            ]
-        )
-
-    def _pss_bill(self, counts):
-        """Make the invoices; return the values of the run's lines."""
-        company = self.company_id
-        date_to = self.date_to
-        orders = self._pss_orders()
-        counts["engagements"] = len(orders)
-        retainers = orders.filtered(lambda o: o.pss_billing_model == "retainer")
-        factors, problems = self._pss_prepare_retainers(retainers)
-        # Approved, unbilled time up to the period end (Odoo's own period
-        # invoicing, as its "create invoices" wizard does it).
-        orders.order_line._recompute_qty_to_invoice(False, date_to)
-        unapproved = self._pss_unapproved_hours(orders)
-
-        invoice_date = date_to
-        # The invoices' lock: with the tax lock date when any of them has
-        # taxes (one invoice date for the run).
-        lock = company._pss_locked_until(has_tax=bool(orders.order_line.tax_id))
-        locked = False
-        if lock and date_to <= lock:
-            if company.pss_period_lock_behaviour == "next_open_date":
-                invoice_date = lock + timedelta(days=1)
-            else:
-                locked = True
-
-        line_vals = []
-        to_invoice = self.env["sale.order"]
-        for order in orders:
-            base = {
-                "run_id": self.id,
-                "order_id": order.id,
-                "partner_id": order.partner_id.id,
-                "unapproved_hours": unapproved.get(order.id, 0.0),
-            }
-            invoiceable = order._get_invoiceable_lines().filtered(
-                lambda line: not line.display_type
-            )
-            reason, note = None, None
-            if not invoiceable:
-                if unapproved.get(order.id):
-                    reason = "unapproved_time"
-                    note = _(
-                        "%(hours)s hours up to %(date)s wait for approval.",
-                        hours=round(unapproved[order.id], 2),
-                        date=date_to,
-                    )
-                else:
-                    counts["nothing"] += 1
-                    continue
-            elif order.partner_id.commercial_partner_id.pss_credit_hold:
-                reason = "credit_hold"
-                note = _("The customer is on credit hold.")
-            elif locked:
-                reason = "locked_period"
-                note = _(
-                    "The period is locked up to %(lock)s; the entity's policy "
-                    "keeps it for finance.",
-                    lock=lock,
-                )
-            elif order.id in problems:
-                reason = "missing_price"
-                note = problems[order.id]
-            else:
-                unpriced = invoiceable.filtered(
-                    lambda line: (
-                        float_is_zero(line.price_unit, precision_digits=6)
-                        and not line.is_expense
-                        and not line.is_downpayment
-                    )
-                )
-                if unpriced:
-                    reason = "missing_price"
-                    note = _("No price on %s.", ", ".join(unpriced.mapped("name")))
-            if reason:
-                counts["skipped"] += 1
-                line_vals.append(dict(base, state="skipped", reason=reason, note=note))
-                continue
-            to_invoice |= order
-
-        made = self._pss_invoice(to_invoice, factors, invoice_date, counts)
-        for order in to_invoice:
-            base = {
-                "run_id": self.id,
-                "order_id": order.id,
-                "partner_id": order.partner_id.id,
-                "unapproved_hours": unapproved.get(order.id, 0.0),
-            }
-            move, error = made.get(order.id, (None, _("No invoice was made.")))
-            if move:
-                counts["invoiced"] += 1
-                line_vals.append(dict(base, state="invoiced", invoice_id=move.id))
-            else:
-                counts["failed"] += 1
-                line_vals.append(dict(base, state="failed", reason="error", note=error))
-        moves = self.env["account.move"].browse(
-            {move.id for move, _e in made.values() if move}
-        )
-        counts["invoices"] = len(moves)
-        if moves:
-            if company.pss_approval_required:
-                # As superuser: no user writes the approval state by hand.
-                moves.sudo().write({"pss_approval_state": "to_approve"})
-                counts["waiting"] = len(moves)
-            else:
-                moves._pss_post_checked()
-                counts["posted"] = len(moves)
-        return line_vals
-
-    def _pss_invoice(self, orders, factors, invoice_date, counts):
-        """{order id: (invoice, error)}: all at once, else one by one.
-
-        Each attempt runs in a savepoint: an engagement that fails leaves no
-        half-made invoice and does not stop the others.
-        """
-        if not orders:
-            return {}
-        consolidated = defaultdict(lambda: self.env["sale.order"])
-        single = self.env["sale.order"]
-        for order in orders:
-            partner = order.partner_id.commercial_partner_id
-            if partner.pss_consolidate_invoices:
-                consolidated[(partner.id, order.currency_id.id)] |= order
-            else:
-                single |= order
-        groups = [(single, True)] if single else []
-        groups += [(group, False) for group in consolidated.values()]
-        result = {}
-        for group, grouped in groups:
-            try:
-                result.update(
-                    self._pss_invoice_group(group, grouped, factors, invoice_date)
-                )
-                continue
-            except Exception as exc:
-                if len(group) == 1 or not grouped:
-                    for order in group:
-                        result[order.id] = (None, str(exc))
-                    continue
-            for order in group:
-                try:
-                    result.update(
-                        self._pss_invoice_group(order, True, factors, invoice_date)
-                    )
-                except Exception as exc:
-                    result[order.id] = (None, str(exc))
-        return result
-
-    def _pss_invoice_group(self, orders, grouped, factors, invoice_date):
-        with self.env.cr.savepoint():
-            moves = orders.with_context(
-                timesheet_end_date=self.date_to, pss_prorate=factors
-            )._create_invoices(grouped=grouped)
-            moves.write({"invoice_date": invoice_date, "pss_billing_run_id": self.id})
-            self.env.flush_all()
-        result = {}
-        for move in moves:
-            for order in move.invoice_line_ids.sale_line_ids.order_id:
-                result[order.id] = (move, None)
-        return result
-
-    def _pss_unapproved_hours(self, orders):
-        """{order id: hours} of unapproved, unbilled time up to the period end."""
-        groups = self.env["account.analytic.line"]._read_group(
-            [
-                ("order_id", "in", orders.ids),
-                ("project_id", "!=", False),
-                ("pss_approved", "=", False),
-                ("timesheet_invoice_id", "=", False),
-                ("date", "<=", self.date_to),
-            ],
-            ["order_id"],
-            ["unit_amount:sum"],
-        )
-        return {order.id: hours for order, hours in groups}
-
-    # ------------------------------------------------------------------
-    # Retainers: one line per period, prorated, hours above the cap
-    # ------------------------------------------------------------------
-    def _pss_prepare_retainers(self, orders):
-        """Deliver the retainer periods that started by the period end.
-
-        Returns ({sale line id: proration factor}, {order id: problem}).
-        """
-        if not orders:
-            return {}, {}
-        date_to = self.date_to
-        projects = self.env["project.project"].search(
-            [("sale_line_id.order_id", "in", orders.ids)]
-        )
-        project_of = {p.sale_line_id.order_id.id: p for p in projects}
-        lines = orders.order_line.filtered(
-            lambda line: line.pss_retainer_period and line.pss_period_start
-        )
-        factors = {}
-        for line in lines:
-            project = project_of.get(line.order_id.id)
-            days, total = prorate(
-                line.pss_period_start,
-                line.pss_period_end,
-                project.date_start if project else None,
-                project.date if project else None,
-            )
-            if 0 < days < total:
-                factors[line.id] = days / total
-        due = lines.filtered(
-            lambda line: (
-                line.pss_period_start <= date_to
-                and float_compare(line.qty_delivered, 1.0, precision_digits=4) < 0
-            )
-        )
-        if due:
-            due.write({"qty_delivered": 1.0})
-        problems = self._pss_retainer_overage(orders, lines, project_of, date_to)
-        return factors, problems
-
-    def _pss_retainer_overage(self, orders, lines, project_of, date_to):
-        """Lines for approved hours above the cap of ended periods."""
-        capped = lines.filtered(
-            lambda line: line.pss_hours_cap > 0 and line.pss_period_end <= date_to
-        )
-        if not capped:
-            return {}
-        done = set(
-            self.env["sale.order.line"]
-            .search([("pss_overage_of_id", "in", capped.ids)])
-            .pss_overage_of_id.ids
-        )
-        capped = capped.filtered(lambda line: line.id not in done)
-        if not capped:
-            return {}
-        first = min(capped.mapped("pss_period_start"))
-        projects = self.env["project.project"].browse(
-            [p.id for p in project_of.values()]
-        )
-        hours = defaultdict(float)
-        for project, day, amount in self.env["account.analytic.line"]._read_group(
-            [
-                ("project_id", "in", projects.ids),
-                ("pss_approved", "=", True),
-                ("date", ">=", first),
-                ("date", "<=", date_to),
-            ],
-            ["project_id", "date:day"],
-            ["unit_amount:sum"],
-        ):
-            hours[(project.id, day)] += amount
-        problems = {}
-        vals_list, delivered = [], []
-        for line in capped:
-            project = project_of.get(line.order_id.id)
-            if not project:
-                continue
-            worked = sum(
-                amount
-                for (project_id, day), amount in hours.items()
-                if project_id == project.id
-                and line.pss_period_start <= day <= line.pss_period_end
-            )
-            above = round(worked - line.pss_hours_cap, 2)
-            if above <= 0:
-                continue
-            rate = line.order_id.pss_overage_rate
-            if not rate:
-                problems[line.order_id.id] = _(
-                    "%(hours)s hours above the cap of %(cap)s in %(first)s - "
-                    "%(last)s and no rate above the cap on the engagement.",
-                    hours=above,
-                    cap=line.pss_hours_cap,
-                    first=line.pss_period_start,
-                    last=line.pss_period_end,
-                )
-                continue
-            vals_list.append(
-                {
-                    "order_id": line.order_id.id,
-                    "product_id": line.product_id.id,
-                    "name": _(
-                        "Hours above the cap of %(cap)s, %(first)s - %(last)s",
-                        cap=line.pss_hours_cap,
-                        first=line.pss_period_start,
-                        last=line.pss_period_end,
-                    ),
-                    "product_uom_qty": 0.0,
-                    "price_unit": rate,
-                    "tax_id": [fields.Command.set(line.tax_id.ids)],
-                    "sequence": line.sequence + 1,
-                    "pss_overage_of_id": line.id,
-                }
-            )
-            delivered.append(above)
-        if vals_list:
-            created = self.env["sale.order.line"].create(vals_list)
-            for new_line, qty in zip(created, delivered, strict=True):
-                new_line.qty_delivered = qty
-        return problems
 
     # ------------------------------------------------------------------
     # Cron: every entity on its billing frequency
@@ -690,14 +355,9 @@ class PssBillingRun(models.Model):
                 run.action_run()
             except UserError as exc:
                 run.write({"state": "failed", "error": str(exc)})
-            if run.state == "done" and run._pss_is_empty():
-                # Nothing to bill yet: no run to show, the period stays open
-                # for the next night.
-                idle = run.sudo()
-                pss_run = idle.pss_run_id
-                idle.unlink()
-                pss_run.unlink()
-            else:
+            # Nothing to bill yet: no run to show, the period stays open for
+            # the next night.
+            if not run._pss_drop_if_idle():
                 made |= run
             if (
                 self.env.context.get("pss_commit", True)
@@ -716,3 +376,6 @@ class PssBillingRun(models.Model):
             or self.failed_count
             or self.invoice_ids
         )
+
+    def _pss_is_idle(self):
+        return self.state == "done" and self._pss_is_empty()

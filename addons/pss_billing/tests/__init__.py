@@ -1,1 +1,1 @@
-from . import test_billing_run, test_lib
+from . import test_billing_run, test_lib, test_lib_billing

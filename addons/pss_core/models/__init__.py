@@ -21,6 +21,7 @@ from . import (
     pss_message,
     pss_message_record,
     pss_message_stats,
+    pss_period_run,
     pss_run,
     pss_system,
     pss_value_map,

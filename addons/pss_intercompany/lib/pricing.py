@@ -11,6 +11,8 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 FREQUENCY_MONTHS = {"monthly": 1, "quarterly": 3}
+# Unit prices and converted costs are kept to this many decimals.
+PRICE_DIGITS = 6
 
 
 def to_decimal(value):
@@ -22,9 +24,14 @@ def quantize(value, digits=2):
 
 
 def unit_price(cost, markup_percent):
-    """Unit price of cost plus pricing, unrounded (kept to 6 decimals)."""
+    """Unit price of cost plus pricing, unrounded (kept to PRICE_DIGITS)."""
     price = to_decimal(cost) * (1 + to_decimal(markup_percent) / 100)
-    return quantize(price, 6)
+    return quantize(price, PRICE_DIGITS)
+
+
+def converted_cost(cost, rate):
+    """An hourly cost in the agreement's currency at ``rate``."""
+    return quantize(to_decimal(cost) * to_decimal(rate), PRICE_DIGITS)
 
 
 def line_amount(hours, price, digits=2):

@@ -1,4 +1,3 @@
-import time
 from collections import Counter
 
 import psycopg2
@@ -18,8 +17,11 @@ class PssIcRun(models.Model):
     rerun of a period charges nothing twice."""
 
     _name = "pss.ic.run"
+    _inherit = ["pss.period.run"]
     _description = "Intercompany Charging Run"
     _order = "id desc"
+    _pss_run_kind = "intercompany"
+    _pss_unit_fails_run = False
 
     name = fields.Char(compute="_compute_name", store=True)
     company_id = fields.Many2one(
@@ -115,13 +117,9 @@ class PssIcRun(models.Model):
                     {"agreement_id": agreement.id, "date_from": start, "date_to": end}
                 )
                 run.action_run()
-                if run.state == "done" and not (run.charge_count or run.mismatch_count):
-                    # A run that found nothing leaves no trace (as pss.run):
-                    # bookkeeping of the cron, removed whoever runs it.
-                    run.pss_run_id.sudo().unlink()
-                    run.sudo().unlink()
-                    continue
-                runs |= run
+                # A run that found nothing leaves no trace (as pss.run).
+                if not run._pss_drop_if_idle():
+                    runs |= run
         return runs
 
     def _agreements(self):
@@ -151,44 +149,42 @@ class PssIcRun(models.Model):
         return True
 
     def _run(self):
-        self.ensure_one()
+        return self._pss_execute()
+
+    # The skeleton of pss.period.run: one unit per agreement pair.
+    def _pss_check_state(self):
         if self.state == "running":
             raise UserError(_("This run is already running."))
-        started = time.monotonic()
+
+    def _pss_check_run_access(self):
+        """Nothing before: the run's writes are checked as its user."""
+
+    def _pss_run_companies(self):
         # The pairs of the period as they are now (an agreement added since
         # the run was created).
         self.env.add_to_compute(self._fields["company_ids"], self.sudo())
-        progress = self.env["pss.run"]._start(
-            "intercompany", companies=self.sudo().company_ids
-        )
-        self.write({"state": "running", "pss_run_id": progress.id, "error": False})
-        counts = Counter()
-        errors = []
-        for agreement in self._agreements():
-            try:
-                with self.env.cr.savepoint():
-                    pair = self._run_pair(agreement)
-                counts.update(pair)
-            except (UserError, ValueError) as error:
-                counts["failed"] += 1
-                errors.append(f"{agreement.name}: {error}")
-            except psycopg2.IntegrityError:
-                # The partial unique index: another run charged the same
-                # time at the same moment; it keeps it, this pair made nothing.
-                counts["failed"] += 1
-                errors.append(
-                    _(
-                        "%s: charged by another run at the same time; run "
-                        "again to charge what is left.",
-                        agreement.name,
-                    )
-                )
-            progress._progress(counts)
-        progress._close(
-            counts,
-            error="\n".join(errors) or None,
-            seconds=time.monotonic() - started,
-        )
+        return self.sudo().company_ids
+
+    def _pss_units(self):
+        return self._agreements()
+
+    def _pss_run_unit(self, unit, counts):
+        counts.update(self._run_pair(unit))
+
+    def _pss_unit_error(self, unit, exc):
+        if isinstance(exc, UserError | ValueError):
+            return f"{unit.name}: {exc}"
+        if isinstance(exc, psycopg2.IntegrityError):
+            # The partial unique index: another run charged the same time at
+            # the same moment; it keeps it, this pair made nothing.
+            return _(
+                "%s: charged by another run at the same time; run again to "
+                "charge what is left.",
+                unit.name,
+            )
+        return None
+
+    def _pss_finish(self, counts, errors):
         self.write(
             {
                 "state": "failed" if errors else "done",
@@ -196,10 +192,13 @@ class PssIcRun(models.Model):
                 "line_count": counts["lines"],
                 "adjustment_count": counts["adjustments"],
                 "mismatch_count": counts["mismatches"],
-                "summary": progress.summary or _("nothing to charge"),
+                "summary": self.sudo().pss_run_id.summary or _("nothing to charge"),
                 "error": "\n".join(errors) or False,
             }
         )
+
+    def _pss_is_idle(self):
+        return self.state == "done" and not (self.charge_count or self.mismatch_count)
 
     def _pair_env(self, agreement):
         """The run's user, allowed in both companies of the pair (or a clear
@@ -269,7 +268,6 @@ class PssIcRun(models.Model):
         could not be priced (no cost, or no rate for the role)."""
         currency = agreement.currency_id
         digits = currency.decimal_places
-        provider = agreement.provider_company_id
         costs = {}
         if agreement.pricing == "cost_plus":
             missing = [
@@ -279,38 +277,16 @@ class PssIcRun(models.Model):
         vals_list, skipped = [], 0
         rates = {}
         for timesheet in timesheets:
-            employee = timesheet.employee_id
-            if agreement.pricing == "cost_plus":
-                cost = timesheet.pss_hourly_cost or costs.get(
-                    (employee.id, timesheet.date)
-                )
-                if not cost:
-                    skipped += 1
-                    continue
-                cost_currency = employee.currency_id or provider.currency_id
-                key = (cost_currency, timesheet.date)
-                if key not in rates:
-                    rates[key] = cost_currency._get_conversion_rate(
-                        cost_currency, currency, provider, timesheet.date
-                    )
-                rate = rates[key]
-                cost_in = pricing.quantize(
-                    pricing.to_decimal(cost) * pricing.to_decimal(rate), 6
-                )
-                price = pricing.unit_price(cost_in, agreement.markup)
-                markup = agreement.markup
-            else:
-                rate_value = agreement._rate_of(employee)
-                if rate_value is None:
-                    skipped += 1
-                    continue
-                cost_currency, rate, cost_in, markup = currency, 1.0, 0.0, 0.0
-                price = pricing.to_decimal(rate_value)
+            priced = self._price_of(agreement, timesheet, costs, rates)
+            if priced is None:
+                skipped += 1
+                continue
+            cost_currency, rate, cost_in, markup, price = priced
             vals_list.append(
                 {
                     "timesheet_id": timesheet.id,
                     "timesheet_ref": timesheet.id,
-                    "employee_id": employee.id,
+                    "employee_id": timesheet.employee_id.id,
                     "date": timesheet.date,
                     "hours": timesheet.unit_amount,
                     "cost": float(cost_in),
@@ -326,9 +302,69 @@ class PssIcRun(models.Model):
             )
         return vals_list, skipped
 
+    def _price_of(self, agreement, timesheet, costs, rates):
+        """(cost currency, rate, cost in the agreement's currency, markup,
+        unit price) of a timesheet, or None without a cost (cost plus) or a
+        rate for the role; ``rates`` caches the exchange rates of the run."""
+        currency = agreement.currency_id
+        employee = timesheet.employee_id
+        if agreement.pricing != "cost_plus":
+            rate_value = agreement._rate_of(employee)
+            if rate_value is None:
+                return None
+            return currency, 1.0, 0.0, 0.0, pricing.to_decimal(rate_value)
+        cost = timesheet.pss_hourly_cost or costs.get((employee.id, timesheet.date))
+        if not cost:
+            return None
+        provider = agreement.provider_company_id
+        cost_currency = employee.currency_id or provider.currency_id
+        key = (cost_currency, timesheet.date)
+        if key not in rates:
+            rates[key] = cost_currency._get_conversion_rate(
+                cost_currency, currency, provider, timesheet.date
+            )
+        rate = rates[key]
+        cost_in = pricing.converted_cost(cost, rate)
+        markup = agreement.markup
+        return cost_currency, rate, cost_in, markup, pricing.unit_price(cost_in, markup)
+
     def _adjustments(self, agreement):
         """Adjustment line values for charged time that changed since: hours
         edited, voided (deleted) or no longer intercompany for this pair."""
+        rows = self._charged_rows(agreement)
+        charged = {row[0]: (row[1], row[2], row[3]) for row in rows}
+        current = {row[0]: row[11] for row in rows if row[10]}
+        meta = {row[0]: row for row in rows}
+        digits = agreement.currency_id.decimal_places
+        vals_list = []
+        for ref, (hours, amount) in pricing.adjustments(
+            charged, current, digits
+        ).items():
+            row = meta[ref]
+            vals_list.append(
+                {
+                    "timesheet_id": row[10] or False,
+                    "timesheet_ref": ref,
+                    "is_adjustment": True,
+                    "employee_id": row[4],
+                    "date": row[5],
+                    "hours": float(hours),
+                    "cost": row[6],
+                    "cost_currency_id": row[7],
+                    "cost_rate": row[8],
+                    "markup": row[9],
+                    "unit_price": row[3],
+                    "amount": float(amount),
+                    "currency_id": agreement.currency_id.id,
+                }
+            )
+        return vals_list
+
+    def _charged_rows(self, agreement):
+        """Per charged timesheet of the pair whose hours changed: (ref,
+        hours, amount and unit price charged, employee, date, cost, cost
+        currency, rate, markup of the first charge, timesheet id and hours
+        now, both None when it is gone or no longer chargeable)."""
         env = self.env
         env["pss.ic.charge.line"].flush_model()
         env[LINE].flush_model(
@@ -361,38 +397,7 @@ class PssIcRun(models.Model):
                 "provider": agreement.provider_company_id.id,
             },
         )
-        rows = env.cr.fetchall()
-        charged, current, meta = {}, {}, {}
-        for row in rows:
-            ref, hours, amount, price = row[0], row[1], row[2], row[3]
-            charged[ref] = (hours, amount, price)
-            if row[10]:
-                current[ref] = row[11]
-            meta[ref] = row
-        digits = agreement.currency_id.decimal_places
-        vals_list = []
-        for ref, (hours, amount) in pricing.adjustments(
-            charged, current, digits
-        ).items():
-            row = meta[ref]
-            vals_list.append(
-                {
-                    "timesheet_id": row[10] or False,
-                    "timesheet_ref": ref,
-                    "is_adjustment": True,
-                    "employee_id": row[4],
-                    "date": row[5],
-                    "hours": float(hours),
-                    "cost": row[6],
-                    "cost_currency_id": row[7],
-                    "cost_rate": row[8],
-                    "markup": row[9],
-                    "unit_price": row[3],
-                    "amount": float(amount),
-                    "currency_id": agreement.currency_id.id,
-                }
-            )
-        return vals_list
+        return env.cr.fetchall()
 
     def _cost_timesheets(self, agreement, lines):
         """The consumer's project counts the work once, at the transfer

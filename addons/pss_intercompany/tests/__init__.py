@@ -4,4 +4,5 @@ from . import (
     test_intercompany_queue,
     test_intercompany_security,
     test_lib_pricing,
+    test_lib_pricing_costs,
 )

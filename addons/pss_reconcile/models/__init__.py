@@ -7,6 +7,7 @@ from . import (
     pss_recon_dashboard,
     pss_recon_line,
     pss_recon_run,
+    pss_recon_run_checks,
     pss_recon_statement,
     pss_recon_statement_line,
     pss_recon_tolerance,

@@ -1,19 +1,14 @@
-import logging
-import time
-from collections import defaultdict
 from datetime import timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import date_utils
 
-from ..lib.tolerance import change_of, classify, round_figure, variance_of
+from ..lib.run_figures import line_figures
+from ..lib.tolerance import change_of
 from .pss_recon_line import lock_free
 
-_logger = logging.getLogger(__name__)
-
 FINANCE_GROUP = "pss_core.group_pss_finance"
-HEALTH_STATES = ("dead", "parked", "retrying")
 # Advisory lock namespace: one reconciliation of an entity at a time.
 LOCK_NAMESPACE = 7_313_911
 # What a person may set on a run (through the form or RPC); everything else
@@ -38,9 +33,12 @@ class PssReconRun(models.Model):
 
     _name = "pss.recon.run"
     _description = "Reconciliation Run"
-    _inherit = ["pss.mail.thread", "mail.activity.mixin"]
+    _inherit = ["pss.period.run", "pss.mail.thread", "mail.activity.mixin"]
     _order = "date_to desc, id desc"
     _check_company_auto = True
+    _pss_run_kind = "reconcile"
+    # The run's figures are written by its own actions, privileged.
+    _pss_sudo_writes = True
 
     name = fields.Char(compute="_compute_name", store=True)
     company_id = fields.Many2one(
@@ -201,10 +199,6 @@ class PssReconRun(models.Model):
     def action_run(self):
         self._check_can_act()
         for run in self:
-            if run.state in ("signed", "running"):
-                raise UserError(
-                    _("Run %s is signed off or running: start a new one.", run.name)
-                )
             run.with_company(run.company_id)._pss_run()
         return True
 
@@ -260,70 +254,46 @@ class PssReconRun(models.Model):
     # ------------------------------------------------------------------
     # The run
     # ------------------------------------------------------------------
-    def _pss_run(self):
-        self.ensure_one()
-        self.env.cr.execute(
-            "SELECT pg_try_advisory_xact_lock(%s, %s)",
-            [LOCK_NAMESPACE, self.company_id.id],
-        )
-        if not self.env.cr.fetchone()[0]:
+    # The skeleton of pss.period.run, one unit: compute every line, replace
+    # the run's lines and write its figures, all or nothing.
+    def _pss_check_state(self):
+        if self.state in ("signed", "running"):
             raise UserError(
-                _(
-                    "Another reconciliation of %s is running: run this one when "
-                    "it has finished.",
-                    self.company_id.name,
-                )
+                _("Run %s is signed off or running: start a new one.", self.name)
             )
-        started = time.monotonic()
-        progress = self.env["pss.run"]._start("reconcile", companies=self.company_id)
-        self.sudo().write(
-            {
-                "state": "running",
-                "pss_run_id": progress.id,
-                "started_at": fields.Datetime.now(),
-                "error": False,
-            }
-        )
-        counts = {}
-        try:
-            with self.env.cr.savepoint():
-                vals_list = self._pss_compute(progress, counts)
-                # The lines are the run's: replaced, never edited by hand.
-                self.sudo().line_ids.unlink()
-                self.env["pss.recon.line"].sudo().create(vals_list)
-                self._pss_finish(vals_list, counts)
-        except Exception as exc:
-            _logger.exception("pss: reconciliation run %s failed", self.id)
-            self.sudo().write(
-                {
-                    "state": "failed",
-                    "error": str(exc),
-                    "finished_at": fields.Datetime.now(),
-                }
-            )
-            progress._close(counts, error=str(exc), seconds=time.monotonic() - started)
-            return
-        progress._close(counts, seconds=time.monotonic() - started)
 
-    def _pss_finish(self, vals_list, counts):
-        status = defaultdict(int)
-        for vals in vals_list:
-            status[vals["status"]] += 1
-        changed = sum(1 for v in vals_list if v.get("change") in ("new", "changed"))
-        previous = self.previous_run_id
-        gone = 0
-        if previous:
-            keys = {(v["check_type"], v["key"]) for v in vals_list}
-            gone = sum(
-                1
-                for line in previous.line_ids
-                if (line.check_type, line.key) not in keys
-            )
-        counts.update(
-            matched=status["matched"],
-            variance=status["variance"],
-            exception=status["exception"],
+    def _pss_check_run_access(self):
+        """Checked by action_run (``_check_can_act``) for all its runs,
+        before it switches to each run's entity."""
+
+    def _pss_lock_key(self):
+        return LOCK_NAMESPACE, self.company_id.id
+
+    def _pss_lock_refused_message(self):
+        return _(
+            "Another reconciliation of %s is running: run this one when "
+            "it has finished.",
+            self.company_id.name,
         )
+
+    def _pss_run_unit(self, unit, counts):
+        vals_list = self._pss_compute(self.sudo().pss_run_id, counts)
+        # The lines are the run's: replaced, never edited by hand.
+        self.sudo().line_ids.unlink()
+        self.env["pss.recon.line"].sudo().create(vals_list)
+        self._pss_conclude(vals_list, counts)
+
+    def _pss_conclude(self, vals_list, counts):
+        """The run's figures and summary; it becomes the latest of its
+        period."""
+        previous = self.previous_run_id
+        status, changed, gone = line_figures(
+            vals_list,
+            [(line.check_type, line.key) for line in previous.line_ids]
+            if previous
+            else None,
+        )
+        counts.update(status)
         summary = _(
             "%(matched)s matched, %(variance)s variances, %(exception)s exceptions",
             matched=status["matched"],
@@ -350,7 +320,7 @@ class PssReconRun(models.Model):
             {
                 "state": "done",
                 "is_latest": True,
-                "counts": counts,
+                "counts": dict(counts),
                 "summary": summary,
                 "matched_count": status["matched"],
                 "variance_count": status["variance"],
@@ -412,349 +382,6 @@ class PssReconRun(models.Model):
                         user_id=prev.user_id.id,
                     )
         return vals_list
-
-    # ------------------------------------------------------------------
-    # Helpers
-    # ------------------------------------------------------------------
-    def _compared(self, check, key, label, expected, actual, tolerances, **extra):
-        tol_abs, tol_pct = tolerances.get(check, (0.0, 0.0))
-        variance, allowed, status = classify(expected, actual, tol_abs, tol_pct)
-        return {
-            "check_type": check,
-            "key": key,
-            "label": label,
-            "expected": round_figure(expected),
-            "actual": round_figure(actual),
-            "variance": variance,
-            "tolerance": allowed,
-            "status": status,
-            **extra,
-        }
-
-    def _statements(self):
-        return (
-            self.env["pss.recon.statement"]
-            .sudo()
-            .search(
-                [
-                    ("company_id", "=", self.company_id.id),
-                    ("date_from", "=", self.date_from),
-                    ("date_to", "=", self.date_to),
-                ]
-            )
-        )
-
-    def _external_ids(self, system, model, res_ids):
-        """{record id: external id} (the system's own binding first)."""
-        if not res_ids:
-            return {}
-        self.env.cr.execute(
-            """
-            SELECT DISTINCT ON (res_id) res_id, external_id
-              FROM pss_binding
-             WHERE res_model = %s AND res_id = ANY(%s)
-             ORDER BY res_id, (system_id = %s) DESC, id
-            """,
-            [model, list(res_ids), system.id],
-        )
-        return dict(self.env.cr.fetchall())
-
-    def _approved_time_by(self, column):
-        """{record id: (hours, [timesheet ids], from the system ids)} of the
-        entity's approved time of the period, grouped by ``column``
-        (project_id or employee_id); one aggregate query."""
-        assert column in ("project_id", "employee_id")
-        self.env.cr.execute(
-            f"""
-            SELECT aal.{column}, SUM(aal.unit_amount),
-                   array_agg(aal.id ORDER BY aal.id),
-                   array_agg(DISTINCT aal.pss_system_id)
-                       FILTER (WHERE aal.pss_system_id IS NOT NULL)
-              FROM account_analytic_line aal
-             WHERE aal.company_id = %s
-               AND aal.date BETWEEN %s AND %s
-               AND aal.pss_approved IS TRUE
-               AND aal.project_id IS NOT NULL
-               AND aal.{column} IS NOT NULL
-          GROUP BY aal.{column}
-            """,
-            [self.company_id.id, self.date_from, self.date_to],
-        )
-        return {
-            row[0]: (row[1] or 0.0, row[2], set(row[3] or ()))
-            for row in self.env.cr.fetchall()
-        }
-
-    # ------------------------------------------------------------------
-    # (1) hours per engagement and per resource
-    # ------------------------------------------------------------------
-    def _pss_check_hours(self, tolerances):
-        statements = self._statements()
-        if not statements:
-            return []
-        binding = self.env["pss.binding"].sudo()
-        result = []
-        for kind, model, column, check in (
-            ("engagement", "project.project", "project_id", "hours_engagement"),
-            ("resource", "hr.employee", "employee_id", "hours_resource"),
-        ):
-            lines_by_statement = {
-                s: s.line_ids.filtered(lambda ln, k=kind: ln.kind == k)
-                for s in statements
-            }
-            if not any(lines_by_statement.values()):
-                continue
-            actual = self._approved_time_by(column)
-            for statement, lines in lines_by_statement.items():
-                if not lines:
-                    continue
-                system = statement.system_id
-                resolved = binding._resolve_any(
-                    system, model, lines.mapped("external_id")
-                )
-                seen = set()
-                for line in lines:
-                    res_id = resolved.get(line.external_id)
-                    hours, ids, _systems = actual.get(res_id, (0.0, [], set()))
-                    seen.add(res_id)
-                    result.append(
-                        self._compared(
-                            check,
-                            f"{system.code}/{line.external_id}",
-                            line.external_id
-                            if res_id
-                            else _("%s (unknown in Odoo)", line.external_id),
-                            line.hours,
-                            hours,
-                            tolerances,
-                            record_model="account.analytic.line",
-                            record_ids=ids,
-                            record_count=len(ids),
-                        )
-                    )
-                # Odoo's time of this system the sender did not count.
-                extra = {
-                    res_id: figures
-                    for res_id, figures in actual.items()
-                    if res_id not in seen and system.id in figures[2]
-                }
-                names = self._external_ids(system, model, extra)
-                for res_id, (hours, ids, _systems) in extra.items():
-                    ext = names.get(res_id) or f"{model}:{res_id}"
-                    result.append(
-                        self._compared(
-                            check,
-                            f"{system.code}/{ext}",
-                            _("%s (not in the control totals)", ext),
-                            0.0,
-                            hours,
-                            tolerances,
-                            record_model="account.analytic.line",
-                            record_ids=ids,
-                            record_count=len(ids),
-                        )
-                    )
-        return result
-
-    # ------------------------------------------------------------------
-    # (2) approved, unbilled time older than the entity's policy
-    # ------------------------------------------------------------------
-    def _unbilled_cutoff(self):
-        days = self.company_id.sudo().pss_recon_unbilled_days
-        return fields.Date.context_today(self) - timedelta(days=max(days, 0))
-
-    def _pss_check_unbilled(self, tolerances):
-        cutoff = min(self._unbilled_cutoff(), self.date_to)
-        self.env.cr.execute(
-            """
-            SELECT aal.project_id, SUM(aal.unit_amount),
-                   array_agg(aal.id ORDER BY aal.id), MIN(aal.date)
-              FROM account_analytic_line aal
-              JOIN sale_order_line sol ON sol.id = aal.so_line
-         LEFT JOIN account_move am ON am.id = aal.timesheet_invoice_id
-             WHERE aal.company_id = %s
-               AND aal.pss_approved IS TRUE
-               AND aal.project_id IS NOT NULL
-               AND sol.qty_delivered_method = 'timesheet'
-               AND (aal.timesheet_invoice_id IS NULL OR am.state = 'cancel')
-               AND aal.date < %s
-          GROUP BY aal.project_id
-            """,
-            [self.company_id.id, cutoff],
-        )
-        rows = self.env.cr.fetchall()
-        projects = self.env["project.project"].sudo().browse([r[0] for r in rows])
-        names = {p.id: p.display_name for p in projects}
-        return [
-            {
-                "check_type": "unbilled",
-                "key": f"project/{project_id}",
-                "label": _(
-                    "%(project)s: unbilled since %(date)s",
-                    project=names.get(project_id),
-                    date=oldest,
-                ),
-                "expected": 0.0,
-                "actual": round_figure(hours),
-                "variance": variance_of(0.0, hours),
-                "tolerance": 0.0,
-                "status": "exception",
-                "record_model": "account.analytic.line",
-                "record_ids": ids,
-                "record_count": len(ids),
-            }
-            for project_id, hours, ids, oldest in rows
-        ]
-
-    # ------------------------------------------------------------------
-    # (3) invoiced amounts
-    # ------------------------------------------------------------------
-    def _pss_check_invoices(self, tolerances):
-        result = []
-        binding = self.env["pss.binding"].sudo()
-        for statement in self._statements():
-            lines = statement.line_ids.filtered("has_invoiced")
-            if not lines:
-                continue
-            system = statement.system_id
-            # The engagement is the sale order its event created.
-            order_of = binding._resolve_any(
-                system, "sale.order", lines.mapped("external_id")
-            )
-            orders = [o for o in order_of.values() if o]
-            totals = defaultdict(lambda: defaultdict(float))
-            move_ids = defaultdict(list)
-            if orders:
-                self.env.cr.execute(
-                    """
-                    SELECT x.order_id, am.id, am.currency_id,
-                           CASE WHEN am.move_type = 'out_refund'
-                                THEN -am.amount_untaxed ELSE am.amount_untaxed END
-                      FROM account_move am
-                      JOIN (SELECT DISTINCT aml.move_id, sol.order_id
-                              FROM account_move_line aml
-                              JOIN sale_order_line_invoice_rel rel
-                                ON rel.invoice_line_id = aml.id
-                              JOIN sale_order_line sol ON sol.id = rel.order_line_id
-                             WHERE sol.order_id = ANY(%s)) x ON x.move_id = am.id
-                     WHERE am.company_id = %s AND am.state = 'posted'
-                       AND am.move_type IN ('out_invoice', 'out_refund')
-                       AND am.invoice_date BETWEEN %s AND %s
-                    """,
-                    [orders, self.company_id.id, self.date_from, self.date_to],
-                )
-                for order_id, move_id, currency_id, amount in self.env.cr.fetchall():
-                    totals[order_id][currency_id] += amount or 0.0
-                    move_ids[order_id].append(move_id)
-            for line in lines:
-                order_id = order_of.get(line.external_id)
-                amount = totals[order_id][line.currency_id.id] if order_id else 0.0
-                ids = move_ids.get(order_id, [])
-                result.append(
-                    self._compared(
-                        "invoice",
-                        f"{system.code}/{line.external_id}",
-                        line.external_id,
-                        line.invoiced_amount,
-                        amount,
-                        tolerances,
-                        currency_id=line.currency_id.id,
-                        record_model="account.move",
-                        record_ids=ids,
-                        record_count=len(ids),
-                    )
-                )
-        return result
-
-    # ------------------------------------------------------------------
-    # (4) intercompany balances
-    # ------------------------------------------------------------------
-    def _pss_check_intercompany(self, tolerances):
-        company = self.company_id
-        balances = (
-            self.env["pss.ic.balance"]
-            .sudo()
-            .search(
-                [
-                    ("date", ">=", self.date_from),
-                    ("date", "<=", self.date_to),
-                    "|",
-                    ("provider_company_id", "=", company.id),
-                    ("consumer_company_id", "=", company.id),
-                ],
-                order="date desc, id desc",
-            )
-        )
-        latest = {}
-        for balance in balances:
-            latest.setdefault(balance.agreement_id, balance)
-        return [
-            {
-                "check_type": "intercompany",
-                "key": f"agreement/{agreement.id}",
-                "label": agreement.display_name,
-                "expected": round_figure(balance.receivable),
-                "actual": round_figure(balance.payable),
-                "variance": variance_of(balance.receivable, balance.payable),
-                "tolerance": 0.0,
-                "currency_id": balance.currency_id.id,
-                "status": "exception" if balance.state == "mismatch" else "matched",
-                "record_model": "pss.ic.balance",
-                "record_ids": [balance.id],
-                "record_count": 1,
-            }
-            for agreement, balance in latest.items()
-        ]
-
-    # ------------------------------------------------------------------
-    # (5) integration health
-    # ------------------------------------------------------------------
-    @api.model
-    def _health_rows(self, companies, now=None):
-        """[(company id, system id, state, [message ids])]: dead, parked and
-        retrying messages older than their system's agreed delay."""
-        now = now or fields.Datetime.now()
-        self.env["pss.message"].flush_model(["state", "company_id", "received_at"])
-        self.env.cr.execute(
-            """
-            SELECT m.company_id, m.system_id, m.state, array_agg(m.id ORDER BY m.id)
-              FROM pss_message m
-              JOIN pss_system s ON s.id = m.system_id
-             WHERE m.company_id = ANY(%s)
-               AND m.state IN %s
-               AND COALESCE(m.received_at, m.create_date)
-                   <= %s - make_interval(hours => COALESCE(s.pss_recon_delay_hours, 0))
-          GROUP BY 1, 2, 3
-            """,
-            [companies.ids, HEALTH_STATES, now],
-        )
-        return self.env.cr.fetchall()
-
-    def _pss_check_health(self, tolerances):
-        rows = self._health_rows(self.company_id)
-        systems = self.env["pss.system"].sudo().browse({r[1] for r in rows})
-        codes = {s.id: s.code for s in systems}
-        return [
-            {
-                "check_type": "health",
-                "key": f"{codes.get(system_id)}/{state}",
-                "label": _(
-                    "%(system)s: %(count)s %(state)s messages",
-                    system=codes.get(system_id),
-                    count=len(ids),
-                    state=state,
-                ),
-                "expected": 0.0,
-                "actual": float(len(ids)),
-                "variance": variance_of(0.0, len(ids)),
-                "tolerance": 0.0,
-                "status": "exception",
-                "record_model": "pss.message",
-                "record_ids": ids,
-                "record_count": len(ids),
-            }
-            for _company, system_id, state, ids in rows
-        ]
 
     # ------------------------------------------------------------------
     # Cron
@@ -821,13 +448,9 @@ class PssReconRun(models.Model):
                     )
                 )
                 run.action_run()
-                if run._pss_is_idle():
-                    # A night before the period's data arrived (or a month
-                    # with none): no run to show, nothing superseded.
-                    pss_run = run.sudo().pss_run_id
-                    run.sudo().unlink()
-                    pss_run.unlink()
-                else:
+                # A night before the period's data arrived (or a month with
+                # none): no run to show, nothing superseded.
+                if not run._pss_drop_if_idle():
                     runs |= run
                 if not self.env.context.get("pss_no_commit"):
                     self.env.cr.commit()  # pylint: disable=invalid-commit

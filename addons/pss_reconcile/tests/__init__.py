@@ -1,1 +1,7 @@
-from . import test_close, test_lib, test_lib_control_totals, test_reconcile
+from . import (
+    test_close,
+    test_lib,
+    test_lib_control_totals,
+    test_lib_run_figures,
+    test_reconcile,
+)
