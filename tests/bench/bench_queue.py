@@ -119,8 +119,7 @@ def bench_jsonrpc(args, registry, count, tag):
             env = api.Environment(cr, SUPERUSER_ID, {})
             cr.execute("DELETE FROM pss_test_record WHERE company_id = %s", [ids[0]])
             env["pss.system"].browse(ids[2]).unlink()
-            env["res.users"].browse(ids[1]).unlink()
-            env["res.company"].browse(ids[0]).unlink()
+            benchlib.delete_company(env, ids[0], [ids[1]])
 
 
 def main():

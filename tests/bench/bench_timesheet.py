@@ -225,10 +225,19 @@ def bench_jsonrpc(args, registry, count, tag):
     finally:
         with registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
+            project = env["project.project"].browse(ids[3])
+            employee = env["hr.employee"].browse(ids[2])
+            user = env["res.users"].browse(ids[0])
+            # What Odoo made beside them: the project's analytic account,
+            # the employee's work contact and the user's partner.
+            account = project.analytic_account_id
+            partners = employee.work_contact_id | user.partner_id
             env["account.analytic.line"].search([("project_id", "=", ids[3])]).unlink()
-            env["project.project"].browse(ids[3]).unlink()
-            env["hr.employee"].browse(ids[2]).unlink()
-            env["res.users"].browse(ids[0]).unlink()
+            project.unlink()
+            account.exists().unlink()
+            employee.unlink()
+            user.unlink()
+            partners.exists().unlink()
 
 
 def figure(name, count, seconds, queries, **extra):

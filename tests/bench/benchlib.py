@@ -100,6 +100,61 @@ def timing(durations, count, unit):
 
 
 @contextlib.contextmanager
+def only_crons(registry, xmlids):
+    """While inside, the crons ``xmlids`` are active and every other cron of
+    the database is not: servers started inside run only what the benchmark
+    measures (a daily billing, intercompany or reconciliation cron would
+    otherwise make runs for the benchmark's company, and its deletion would
+    fail). Every cron's ``active`` is restored on the way out."""
+    with registry.cursor() as cr:
+        cr.execute("SELECT id FROM ir_cron WHERE active")
+        was_active = [row[0] for row in cr.fetchall()]
+        keep = [_ref_id(cr, xmlid) for xmlid in xmlids]
+        cr.execute("UPDATE ir_cron SET active = id = ANY(%s)", [keep])
+    try:
+        yield
+    finally:
+        with registry.cursor() as cr:
+            cr.execute("UPDATE ir_cron SET active = id = ANY(%s)", [was_active])
+
+
+def _ref_id(cr, xmlid):
+    module, name = xmlid.split(".", 1)
+    cr.execute(
+        "SELECT res_id FROM ir_model_data WHERE module = %s AND name = %s",
+        [module, name],
+    )
+    row = cr.fetchone()
+    if not row:
+        raise ValueError(f"no record {xmlid}")
+    return row[0]
+
+
+def delete_company(env, company_id, user_ids=()):
+    """Remove a company a benchmark committed, with its users and their
+    partners: first what pss runs (billing, intercompany, reconciliation
+    runs and their ``pss.run`` progress records) a cron may have made for it,
+    then the users, the company and the partners Odoo created for them."""
+    company = env["res.company"].browse(company_id)
+    users = env["res.users"].browse(list(user_ids))
+    partners = company.partner_id | users.partner_id
+    runs = env["pss.run"].with_context(active_test=False)
+    for model in ("pss.billing.run", "pss.ic.run", "pss.recon.run"):
+        if model in env:
+            table = env[model]._table
+            env.cr.execute(
+                f"DELETE FROM {table} WHERE company_id = %s RETURNING pss_run_id",
+                [company_id],
+            )
+            runs |= runs.browse([row[0] for row in env.cr.fetchall() if row[0]])
+    runs |= runs.search([("company_ids", "in", company.ids)])
+    runs.unlink()
+    users.unlink()
+    company.unlink()
+    partners.exists().unlink()
+
+
+@contextlib.contextmanager
 def odoo_cron_server(config, db, workers=2, cron_threads=1):
     """An Odoo server on ``db`` that only runs crons (``--no-http``; in
     prefork mode with ``workers`` > 0, its cron workers as separate
