@@ -33,7 +33,12 @@ class PssReconRun(models.Model):
 
     _name = "pss.recon.run"
     _description = "Reconciliation Run"
-    _inherit = ["pss.period.run", "pss.mail.thread", "mail.activity.mixin"]
+    _inherit = [
+        "pss.period.run",
+        "pss.mail.thread",
+        "mail.activity.mixin",
+        "pss.storable.text",
+    ]
     _order = "date_to desc, id desc"
     _check_company_auto = True
     _pss_run_kind = "reconcile"
