@@ -13,6 +13,7 @@ from odoo.tests import tagged
 
 ACCESS = "odoo.exceptions.AccessError"
 USER_ERROR = "odoo.exceptions.UserError"
+VALIDATION_ERROR = "odoo.exceptions.ValidationError"
 
 
 @tagged("post_install", "-at_install")
@@ -183,6 +184,30 @@ class TestReconcileControlsOverRpc(ReconcileHttpCase):
         line.invalidate_recordset()
         self.assertFalse(line.resolved)
         self.assertFalse(line.resolved_by_id)
+
+    def test_a_reason_that_cannot_be_stored_is_refused_clearly(self):
+        """A NUL character (or a lone surrogate) in a resolution or override
+        reason: a clear error, never the database's, and nothing written."""
+        line = self.variance
+        for model, record, field in (
+            ("pss.recon.line", line, "resolution"),
+            ("pss.recon.run", self.run, "override_reason"),
+        ):
+            for reason in ("PSA double\x00 count", "\ud800"):
+                with self.subTest(field=field, reason=reason):
+                    answer = self.call(model, "write", [[record.id], {field: reason}])
+                    self.assertRefused(answer, VALIDATION_ERROR)
+                    self.assertIn(
+                        "cannot be stored", answer["error"]["data"]["message"]
+                    )
+            record.invalidate_recordset()
+            self.assertFalse(record[field])
+        # Still open: resolving needs a reason that was stored.
+        self.assertRefused(
+            self.call("pss.recon.line", "action_resolve", [[line.id]]), USER_ERROR
+        )
+        line.invalidate_recordset()
+        self.assertFalse(line.resolved)
 
     def test_lines_are_neither_deleted_nor_made_by_hand(self):
         ids = self.run.line_ids.ids

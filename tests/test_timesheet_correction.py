@@ -18,6 +18,7 @@ LINE = controls.LINE
 WIZARD = "pss.timesheet.correction.wizard"
 LOG = "pss.timesheet.correction"
 USER_ERROR = controls.USER_ERROR
+VALIDATION_ERROR = "odoo.exceptions.ValidationError"
 
 
 @tagged("post_install", "-at_install")
@@ -244,5 +245,37 @@ class TestTimesheetCorrection(controls.RpcMixin, TimesheetMixin, ProjectHttpCase
                     USER_ERROR,
                 )
                 self.assertIn("nvoiced", message)
+        self.assertEqual(self.snapshot(self.timesheet), before)
+        self.assertFalse(self.logs(self.timesheet))
+
+    def test_a_reason_that_cannot_be_stored_is_refused_clearly(self):
+        """A NUL character (or a lone surrogate) in the reason: a clear
+        error over JSON-RPC, never the database's, and nothing written."""
+        before = self.snapshot(self.timesheet)
+        self.login(self.biller)
+        context = {"active_model": LINE, "active_ids": self.timesheet.ids}
+        values = {"correct_cost": True, "hourly_cost": 70.0}
+        for reason in ("HRIS\x00 rate", "\x00", "rate \ud800"):
+            with self.subTest(reason=reason):
+                answer = self.call_kw(
+                    WIZARD,
+                    "create",
+                    [{**values, "reason": reason}],
+                    {"context": context},
+                )
+                message = self.assertRefused(answer, VALIDATION_ERROR)
+                self.assertIn("cannot be stored", message)
+                self.assertIn("Reason", message)
+        # Nor by writing it on a dialog made with a fine reason.
+        answer = self.call_kw(
+            WIZARD, "create", [{**values, "reason": "fine"}], {"context": context}
+        )
+        wizard_id = self.result(answer)
+        message = self.assertRefused(
+            self.call_kw(WIZARD, "write", [[wizard_id], {"reason": "bad\x00"}]),
+            VALIDATION_ERROR,
+        )
+        self.assertIn("cannot be stored", message)
+        self.assertEqual(self.env[WIZARD].sudo().browse(wizard_id).reason, "fine")
         self.assertEqual(self.snapshot(self.timesheet), before)
         self.assertFalse(self.logs(self.timesheet))

@@ -5,6 +5,8 @@ from psycopg2 import errors as pg_errors
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from odoo.addons.pss_core.lib.texts import counted
+
 from ..lib.periods import last_closed_period
 
 # Namespace of the advisory lock of billing runs (first key; the company id
@@ -286,7 +288,11 @@ class PssBillingRun(models.Model):
         """The run's counts, then its invoices as they are now (posted,
         waiting for approval): the figures shown beside the summary."""
         parts = [
-            _("%s engagements", counts["engagements"]),
+            counted(
+                counts["engagements"],
+                _("%(count)s engagement"),
+                _("%(count)s engagements"),
+            ),
             _("%s invoiced", counts["invoiced"]),
         ]
         for key, label in (
@@ -298,10 +304,16 @@ class PssBillingRun(models.Model):
                 parts.append(f"{counts[key]} {label}")
         text = ", ".join(parts)
         if counts["invoices"]:
-            text += _(
-                "; %(invoices)s invoices: %(posted)s posted, "
-                "%(waiting)s waiting for approval",
-                invoices=counts["invoices"],
+            text += counted(
+                counts["invoices"],
+                _(
+                    "; %(count)s invoice: %(posted)s posted, "
+                    "%(waiting)s waiting for approval"
+                ),
+                _(
+                    "; %(count)s invoices: %(posted)s posted, "
+                    "%(waiting)s waiting for approval"
+                ),
                 posted=counts["posted"],
                 waiting=counts["waiting"],
             )

@@ -480,13 +480,13 @@ class TestBillingModels(BillingCase):
         action = Run.action_drafts_blocking_lock()
         self.assertIn(invoice, self.env["account.move"].search(action["domain"]))
         self.assertEqual((run.invoice_waiting_count, run.invoice_posted_count), (1, 0))
-        self.assertIn("1 invoices: 0 posted, 1 waiting for approval", run.summary)
+        self.assertIn("1 invoice: 0 posted, 1 waiting for approval", run.summary)
         run.with_user(self.biller).action_approve_invoices()
         # The run shows where its invoices are now, and its summary says the
         # same (never "Posted 1" beside "0 posted").
         run.invalidate_recordset()
         self.assertEqual((run.invoice_waiting_count, run.invoice_posted_count), (0, 1))
-        self.assertIn("1 invoices: 1 posted, 0 waiting for approval", run.summary)
+        self.assertIn("1 invoice: 1 posted, 0 waiting for approval", run.summary)
         self.assertNotIn("1 waiting", run.summary)
         self.assertEqual(
             (invoice.state, invoice.pss_approval_state), ("posted", "approved")

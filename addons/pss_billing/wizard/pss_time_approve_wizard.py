@@ -7,6 +7,7 @@ class PssTimeApproveWizard(models.TransientModel):
 
     _name = "pss.time.approve.wizard"
     _description = "Approve time with a self-approval reason"
+    _inherit = ["pss.storable.text"]
 
     line_ids = fields.Many2many("account.analytic.line", string="Time", readonly=True)
     # Required in the dialog; the approval itself refuses an empty reason

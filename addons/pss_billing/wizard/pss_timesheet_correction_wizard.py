@@ -19,6 +19,7 @@ class PssTimesheetCorrectionWizard(models.TransientModel):
 
     _name = "pss.timesheet.correction.wizard"
     _description = "Correct integration fields of approved time"
+    _inherit = ["pss.storable.text"]
 
     line_ids = fields.Many2many(
         "account.analytic.line",

@@ -23,6 +23,7 @@ from . import (
     pss_message_stats,
     pss_period_run,
     pss_run,
+    pss_storable_text,
     pss_system,
     pss_value_map,
     res_company,

@@ -2,6 +2,7 @@ from odoo import api, models
 
 from ..lib import plan as steps
 from ..lib.errors import PssDataError
+from ..lib.texts import counted
 
 
 class PssHandler(models.AbstractModel):
@@ -143,8 +144,12 @@ class PssHandler(models.AbstractModel):
         raise NotImplementedError(f"handler {self._name} has no _pss_write")
 
     def _pss_text(self, code, args=None):
-        """The translated text of a reason code of ``_pss_texts``."""
-        text = str(self._pss_texts[code])
+        """The translated text of a reason code of ``_pss_texts``: a text,
+        or a pair (for one, for several) chosen by ``args["count"]``."""
+        text = self._pss_texts[code]
+        if isinstance(text, tuple):
+            return counted(args["count"], str(text[0]), str(text[1]), **args)
+        text = str(text)
         return text % args if args else text
 
     def _pss_report(self, batch, message, step):

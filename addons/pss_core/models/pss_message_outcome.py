@@ -17,6 +17,7 @@ from odoo.tools import SQL
 
 from ..lib.failures import RetryPolicy, categorize, failure_outcome
 from ..lib.masking import mask_details, mask_text
+from ..lib.texts import counted
 
 
 class PssMessageOutcome(models.AbstractModel):
@@ -120,10 +121,11 @@ class PssMessageOutcome(models.AbstractModel):
         elif category == "conflict":
             vals.update(note=message)
         if gave_up:
-            vals["last_error"] = _(
-                "%(error)s\n(gave up after %(attempts)s attempts)",
+            vals["last_error"] = counted(
+                self.attempts,
+                _("%(error)s\n(gave up after %(count)s attempt)"),
+                _("%(error)s\n(gave up after %(count)s attempts)"),
                 error=vals["last_error"],
-                attempts=self.attempts,
             )
         return vals
 

@@ -10,5 +10,6 @@ from . import (
     test_lib_schemas,
     test_lib_sender,
     test_lib_signature,
+    test_lib_texts,
     test_lib_tracecontext,
 )

@@ -14,6 +14,7 @@ class PssIcBalance(models.Model):
 
     _name = "pss.ic.balance"
     _description = "Intercompany Balance Check"
+    _inherit = ["pss.storable.text"]
     _order = "date desc, id desc"
 
     run_id = fields.Many2one("pss.ic.run", ondelete="cascade", index=True)

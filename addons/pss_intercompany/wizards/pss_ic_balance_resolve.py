@@ -7,6 +7,7 @@ class PssIcBalanceResolve(models.TransientModel):
 
     _name = "pss.ic.balance.resolve"
     _description = "Resolve intercompany balance mismatches"
+    _inherit = ["pss.storable.text"]
 
     balance_ids = fields.Many2many(
         "pss.ic.balance",

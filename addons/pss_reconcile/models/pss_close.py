@@ -2,6 +2,8 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import date_utils
 
+from odoo.addons.pss_core.lib.texts import counted
+
 from ..lib.close import (
     FINANCE_GROUP,
     OPENS,
@@ -285,35 +287,72 @@ class PssClose(models.Model):
     def _pss_reasons(self, steps):
         """What stops the lock, one line per step not done (empty: none),
         from one entity's ``steps`` (see ``_pss_steps``)."""
-        checks = [
-            ("message_state", _("%s dead, parked or retrying messages"), "message"),
-            ("unbilled_state", _("%s rows of approved time not billed"), "unbilled"),
-            ("billing_run_state", _("no billing run of the period"), None),
-            ("draft_invoice_state", _("%s invoices to approve"), "draft_invoice"),
-            ("ic_run_state", _("no intercompany run of the period"), None),
-            (
-                "ic_mismatch_state",
-                _("%s mismatched intercompany balances"),
-                "ic_mismatch",
-            ),
-            ("recon_run_state", _("no reconciliation run of the period"), None),
-            ("variance_state", _("%s open variances"), "variance"),
-            ("signed_state", _("the reconciliation is not signed off"), None),
-            (
-                "blocking_draft_state",
-                _("%s draft entries dated in the period"),
-                "blocking_draft",
-            ),
-        ]
         reasons = []
-        for state_field, text, figure in checks:
+        for state_field, figure, texts in self._pss_reason_texts():
             if steps[state_field] == "done":
                 continue
-            if figure and not steps[f"{figure}_count"]:
-                # Blocked by an earlier step, which says why.
-                continue
-            reasons.append(text % steps[f"{figure}_count"] if figure else text)
+            if not figure:
+                reasons.append(texts)
+            elif steps[f"{figure}_count"]:
+                reasons.append(counted(steps[f"{figure}_count"], *texts))
+            # else: blocked by an earlier step, which says why.
         return reasons
+
+    @api.model
+    def _pss_reason_texts(self):
+        """Each step's (state field, figure, why it blocks): for a figure,
+        the texts for one and for several."""
+        return [
+            (
+                "message_state",
+                "message",
+                (
+                    _("%(count)s dead, parked or retrying message"),
+                    _("%(count)s dead, parked or retrying messages"),
+                ),
+            ),
+            (
+                "unbilled_state",
+                "unbilled",
+                (
+                    _("%(count)s row of approved time not billed"),
+                    _("%(count)s rows of approved time not billed"),
+                ),
+            ),
+            ("billing_run_state", None, _("no billing run of the period")),
+            (
+                "draft_invoice_state",
+                "draft_invoice",
+                (
+                    _("%(count)s invoice to approve"),
+                    _("%(count)s invoices to approve"),
+                ),
+            ),
+            ("ic_run_state", None, _("no intercompany run of the period")),
+            (
+                "ic_mismatch_state",
+                "ic_mismatch",
+                (
+                    _("%(count)s mismatched intercompany balance"),
+                    _("%(count)s mismatched intercompany balances"),
+                ),
+            ),
+            ("recon_run_state", None, _("no reconciliation run of the period")),
+            (
+                "variance_state",
+                "variance",
+                (_("%(count)s open variance"), _("%(count)s open variances")),
+            ),
+            ("signed_state", None, _("the reconciliation is not signed off")),
+            (
+                "blocking_draft_state",
+                "blocking_draft",
+                (
+                    _("%(count)s draft entry dated in the period"),
+                    _("%(count)s draft entries dated in the period"),
+                ),
+            ),
+        ]
 
     def _pss_blocking(self):
         """What stops the lock, one line per step not done (empty: none);

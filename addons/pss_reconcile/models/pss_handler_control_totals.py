@@ -28,7 +28,10 @@ class PssHandlerControlTotals(models.AbstractModel):
         "not_newer": _lt(
             "version %(new)s is not newer than the statement's version %(old)s: ignored"
         ),
-        "totals": _lt("%(count)s totals, version %(version)s"),
+        "totals": (
+            _lt("%(count)s total, version %(version)s"),
+            _lt("%(count)s totals, version %(version)s"),
+        ),
     }
 
     @api.model

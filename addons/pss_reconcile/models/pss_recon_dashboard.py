@@ -1,6 +1,8 @@
 from odoo import _, api, fields, models, tools
 from odoo.exceptions import UserError
 
+from odoo.addons.pss_core.lib.texts import counted
+
 TILES = (
     "unbilled",
     "draft_invoices",
@@ -191,25 +193,28 @@ class PssReconDashboard(models.Model):
         failed = self.failed_message_count + self.stuck_retry_count
         if failed > company.pss_recon_max_messages:
             reasons.append(
-                _(
-                    "%(count)s failed or stuck messages (threshold %(max)s)",
-                    count=failed,
+                counted(
+                    failed,
+                    _("%(count)s failed or stuck message (threshold %(max)s)"),
+                    _("%(count)s failed or stuck messages (threshold %(max)s)"),
                     max=company.pss_recon_max_messages,
                 )
             )
         if self.open_variance_count > company.pss_recon_max_variances:
             reasons.append(
-                _(
-                    "%(count)s open variances (threshold %(max)s)",
-                    count=self.open_variance_count,
+                counted(
+                    self.open_variance_count,
+                    _("%(count)s open variance (threshold %(max)s)"),
+                    _("%(count)s open variances (threshold %(max)s)"),
                     max=company.pss_recon_max_variances,
                 )
             )
         if self.ic_mismatch_count:
             reasons.append(
-                _(
-                    "%s intercompany mismatches (threshold 0)",
+                counted(
                     self.ic_mismatch_count,
+                    _("%(count)s intercompany mismatch (threshold 0)"),
+                    _("%(count)s intercompany mismatches (threshold 0)"),
                 )
             )
         return reasons

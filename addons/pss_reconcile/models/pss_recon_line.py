@@ -23,7 +23,7 @@ class PssReconLine(models.Model):
 
     _name = "pss.recon.line"
     _description = "Reconciliation Line"
-    _inherit = ["pss.mail.thread", "mail.activity.mixin"]
+    _inherit = ["pss.mail.thread", "mail.activity.mixin", "pss.storable.text"]
     _order = "run_id desc, check_type, key"
 
     run_id = fields.Many2one(

@@ -4,6 +4,8 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import date_utils
 
+from odoo.addons.pss_core.lib.texts import counted
+
 from ..lib.run_figures import line_figures
 from ..lib.tolerance import change_of
 from .pss_recon_line import lock_free
@@ -33,7 +35,12 @@ class PssReconRun(models.Model):
 
     _name = "pss.recon.run"
     _description = "Reconciliation Run"
-    _inherit = ["pss.period.run", "pss.mail.thread", "mail.activity.mixin"]
+    _inherit = [
+        "pss.period.run",
+        "pss.mail.thread",
+        "mail.activity.mixin",
+        "pss.storable.text",
+    ]
     _order = "date_to desc, id desc"
     _check_company_auto = True
     _pss_run_kind = "reconcile"
@@ -215,12 +222,19 @@ class PssReconRun(models.Model):
                 )
             if run.open_count and not (run.override_reason or "").strip():
                 raise UserError(
-                    _(
-                        "%(run)s has %(count)s open variances or exceptions: "
-                        "resolve them, or give the reason to sign off anyway "
-                        "(Sign-Off Override Reason).",
+                    counted(
+                        run.open_count,
+                        _(
+                            "%(run)s has %(count)s open variance or exception: "
+                            "resolve it, or give the reason to sign off anyway "
+                            "(Sign-Off Override Reason)."
+                        ),
+                        _(
+                            "%(run)s has %(count)s open variances or exceptions: "
+                            "resolve them, or give the reason to sign off anyway "
+                            "(Sign-Off Override Reason)."
+                        ),
                         run=run.name,
-                        count=run.open_count,
                     )
                 )
         self.sudo().write(
@@ -295,10 +309,18 @@ class PssReconRun(models.Model):
         )
         counts.update(status)
         summary = _(
-            "%(matched)s matched, %(variance)s variances, %(exception)s exceptions",
+            "%(matched)s matched, %(variances)s, %(exceptions)s",
             matched=status["matched"],
-            variance=status["variance"],
-            exception=status["exception"],
+            variances=counted(
+                status["variance"],
+                _("%(count)s variance"),
+                _("%(count)s variances"),
+            ),
+            exceptions=counted(
+                status["exception"],
+                _("%(count)s exception"),
+                _("%(count)s exceptions"),
+            ),
         )
         if previous:
             summary += _(

@@ -3,6 +3,8 @@ from datetime import timedelta
 
 from odoo import _, api, fields, models
 
+from odoo.addons.pss_core.lib.texts import counted
+
 from ..lib.run_figures import exception_vals
 from ..lib.tolerance import classify, round_figure, variance_of
 
@@ -344,10 +346,11 @@ class PssReconRunChecks(models.Model):
             exception_vals(
                 "health",
                 f"{codes.get(system_id)}/{state}",
-                _(
-                    "%(system)s: %(count)s %(state)s messages",
+                counted(
+                    len(ids),
+                    _("%(system)s: %(count)s %(state)s message"),
+                    _("%(system)s: %(count)s %(state)s messages"),
                     system=codes.get(system_id),
-                    count=len(ids),
                     state=state,
                 ),
                 len(ids),

@@ -3,6 +3,8 @@ step is red, fixed step by step in the screen's order until the lock date is
 set; the lock refuses while anything blocks; every figure equals what its
 button opens; an intercompany mismatch is resolved only with a reason."""
 
+import re
+
 import psycopg2
 from lxml import etree
 
@@ -13,6 +15,7 @@ from odoo.tools.safe_eval import safe_eval
 
 from odoo.addons.pss_core.tests.common import make_user
 
+from ..lib.close import STEPS
 from .common import APRIL, ReconcileCase, unique
 
 
@@ -135,8 +138,11 @@ class TestClose(ReconcileCase):
     def assertLockRefused(self, close, *expected):
         with self.assertRaises(UserError) as caught:
             close.action_set_lock_date()
+        # Each reason is a whole line of the message ("1 open variance",
+        # never "1 open variances").
+        lines = str(caught.exception).splitlines()
         for text in expected:
-            self.assertIn(text, str(caught.exception))
+            self.assertIn(f"- {text}", lines)
         self.assertNotIn("- 0 ", str(caught.exception), "only what blocks")
         self.assertFalse(self.company_de.period_lock_date, "nothing was locked")
 
@@ -166,7 +172,7 @@ class TestClose(ReconcileCase):
         self.assertFiguresAgree(close)
         self.assertLockRefused(
             close,
-            "1 dead, parked or retrying messages",
+            "1 dead, parked or retrying message",
             "no billing run of the period",
             "the reconciliation is not signed off",
         )
@@ -185,7 +191,9 @@ class TestClose(ReconcileCase):
         self.assertEqual(close.draft_invoice_count, 1)
         self.assertEqual(close.blocking_draft_count, 1)
         self.assertFiguresAgree(close)
-        self.assertLockRefused(close, "1 invoices to approve", "1 draft entries")
+        self.assertLockRefused(
+            close, "1 invoice to approve", "1 draft entry dated in the period"
+        )
         close.action_approve_drafts()
         steps = self.steps(close)
         self.assertEqual(steps["draft_invoice_state"], "done")
@@ -255,6 +263,44 @@ class TestClose(ReconcileCase):
         self.assertEqual(close.state, "locked")
         self.assertEqual(close.locked_by_id, self.controller)
         self.assertFalse(self.company_us.period_lock_date, "only the entity")
+
+    def test_reasons_read_well_for_one_and_for_several(self):
+        """Every count-bearing reason in English: "1 open variance", "2 open
+        variances"; a step blocked by an earlier one (count 0) says nothing."""
+        table = {
+            "message": (
+                "1 dead, parked or retrying message",
+                "2 dead, parked or retrying messages",
+            ),
+            "unbilled": (
+                "1 row of approved time not billed",
+                "2 rows of approved time not billed",
+            ),
+            "draft_invoice": ("1 invoice to approve", "2 invoices to approve"),
+            "ic_mismatch": (
+                "1 mismatched intercompany balance",
+                "2 mismatched intercompany balances",
+            ),
+            "variance": ("1 open variance", "2 open variances"),
+            "blocking_draft": (
+                "1 draft entry dated in the period",
+                "2 draft entries dated in the period",
+            ),
+        }
+        done = {f"{name}_state": "done" for name in STEPS}
+        done.update({f"{name}_count": 0 for name in STEPS})
+        Close = self.env["pss.close"]
+        for figure, texts in table.items():
+            for count, text in zip((1, 2), texts, strict=True):
+                with self.subTest(figure=figure, count=count):
+                    steps = {
+                        **done,
+                        f"{figure}_state": "todo",
+                        f"{figure}_count": count,
+                    }
+                    self.assertEqual(Close._pss_reasons(steps), [text])
+            steps = {**done, f"{figure}_state": "blocked"}
+            self.assertEqual(Close._pss_reasons(steps), [], "an earlier step says why")
 
     def test_one_close_per_entity_and_period_and_entity_isolation(self):
         close = self.open_close()
@@ -330,8 +376,9 @@ class TestClose(ReconcileCase):
         assertAddsUp()
         with self.assertRaises(UserError) as caught:
             group.action_set_lock_date()
-        self.assertIn(
-            f"{de_code}: 1 dead, parked or retrying messages", str(caught.exception)
+        self.assertRegex(
+            str(caught.exception),
+            rf"{re.escape(de_code)}: 1 dead, parked or retrying message\b",
         )
         self.assertIn(f"{us_code}: no billing run of the period", str(caught.exception))
         self.assertFalse(self.company_de.period_lock_date)

@@ -501,7 +501,7 @@ class TestReconcile(ReconcileCase):
         todo = run_de.activity_ids
         self.assertIn(self.biller, todo.user_id)
         self.assertNotIn(self.biller_us, todo.user_id)
-        self.assertIn("failed or stuck messages", todo[0].summary)
+        self.assertIn("1 failed or stuck message (", todo[0].summary)
         # The card and the to-do say which threshold: the value and the limit.
         card = self.env["pss.recon.dashboard"].browse(self.company_de.id)
         limit = self.company_de.pss_recon_max_messages

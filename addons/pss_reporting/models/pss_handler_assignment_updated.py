@@ -38,7 +38,10 @@ class PssHandlerAssignmentUpdated(models.AbstractModel):
         "not_newer": _lt(
             "version %(got)s of assignment %(ext)s ignored: version %(have)s is applied"
         ),
-        "planned": _lt("%(count)s week(s), %(hours)s hours planned"),
+        "planned": (
+            _lt("%(count)s week, %(hours)s hours planned"),
+            _lt("%(count)s weeks, %(hours)s hours planned"),
+        ),
     }
 
     def _pss_lookups(self, batch):

@@ -11,4 +11,5 @@ from . import (
     pss_resource_cost,
     pss_timesheet_exception,
     pss_timesheet_shared,
+    res_company,
 )

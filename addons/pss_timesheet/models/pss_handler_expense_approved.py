@@ -1,4 +1,4 @@
-from odoo import _, api, models
+from odoo import _, models
 from odoo.tools.translate import _lt
 
 from odoo.addons.pss_core.lib.plan import CREATE
@@ -127,7 +127,7 @@ class PssHandlerExpenseApproved(models.AbstractModel):
             },
             # Per category: its product's taxes decide whether the tax lock
             # date holds the expense's move too.
-            locks=self._pss_locks(company, products),
+            locks=company._pss_expense_locks(products),
         )
 
     def _pss_plan(self, batch, facts):
@@ -207,33 +207,3 @@ class PssHandlerExpenseApproved(models.AbstractModel):
             # re-invoice line to the engagement's sale order (sale_expense).
             postable.action_sheet_move_create()
         return postable
-
-    @api.model
-    def _pss_locks(self, company, products):
-        """{category: last locked day of its expenses in ``company``}: the
-        suite's lock rule (``res.company._pss_locked_until``) for a move
-        with the category product's purchase taxes, as hr_expense books it."""
-        taxed = {
-            category: bool(
-                self.env["product.product"]
-                .sudo()
-                .browse(product_id)
-                .supplier_taxes_id.filtered(
-                    lambda tax: tax.company_id in company.sudo().parent_ids
-                )
-            )
-            for category, product_id in products.items()
-        }
-        by_tax = {tax: company._pss_locked_until(tax) for tax in (False, True)}
-        return {category: by_tax[has_tax] for category, has_tax in taxed.items()}
-
-    @api.model
-    def _pss_locked_until(self, system, company, category):
-        """The last locked day of an expense of ``category`` in ``company``
-        (an unmapped category counts as taxed: the stricter lock)."""
-        products = self.env["pss.value.map"]._map(
-            system, "expense_category", {category}, company=company
-        )
-        if category not in products:
-            return company._pss_locked_until(has_tax=True)
-        return self._pss_locks(company, products)[category]

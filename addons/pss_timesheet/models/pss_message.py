@@ -39,8 +39,8 @@ class PssMessage(models.Model):
         rule)."""
         self.ensure_one()
         if self.event_type == "expense.approved":
-            return self.env["pss.handler.expense.approved"]._pss_locked_until(
-                self.sudo().system_id, self.company_id, self.sudo().payload["category"]
+            return self.company_id._pss_expense_locked_until(
+                self.sudo().system_id, self.sudo().payload["category"]
             )
         return self.company_id._pss_locked_until()
 

@@ -24,7 +24,7 @@ registry.category("web_tour.tours").add("pss_close_tour", {
         },
         {
             content: "The checklist: the failed messages step is to do",
-            trigger: `.o_pss_close_checklist .o_pss_close_message:contains("1 messages")`,
+            trigger: `.o_pss_close_checklist .o_pss_close_message:contains("1 message"):not(:contains("1 messages"))`,
             run: "click",
         },
         {
