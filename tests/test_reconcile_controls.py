@@ -5,11 +5,11 @@ whatever the context; a run with open variances is signed off only with a
 reason recorded on it; reconciliation lines are never created or deleted by
 hand (a rerun replaces them)."""
 
-import json
-
 from test_reconcile_http import ReconcileHttpCase
 
 from odoo.tests import tagged
+
+from odoo.addons.pss_core.tests.common import json_rpc
 
 ACCESS = "odoo.exceptions.AccessError"
 USER_ERROR = "odoo.exceptions.UserError"
@@ -40,23 +40,7 @@ class TestReconcileControlsOverRpc(ReconcileHttpCase):
             "allowed_company_ids": [self.company_de.id],
             **(context or {}),
         }
-        response = self.url_open(
-            "/web/dataset/call_kw",
-            data=json.dumps(
-                {
-                    "jsonrpc": "2.0",
-                    "method": "call",
-                    "id": 1,
-                    "params": {
-                        "model": model,
-                        "method": method,
-                        "args": args,
-                        "kwargs": kwargs,
-                    },
-                }
-            ),
-            headers={"Content-Type": "application/json"},
-        )
+        response = json_rpc(self, model, method, args, kwargs)
         self.assertEqual(response.status_code, 200)
         return response.json()
 

@@ -21,7 +21,7 @@ from odoo.tests import tagged
 
 from odoo.addons.pss_api.lib.credentials import hash_key
 from odoo.addons.pss_api.tests.common import ApiCase, envelope
-from odoo.addons.pss_core.tests.common import event_types, make_user
+from odoo.addons.pss_core.tests.common import event_types, json_rpc, make_user
 from odoo.addons.pss_project.tests.common import unique
 from odoo.addons.pss_timesheet.tests.common import (
     TimesheetMixin,
@@ -192,25 +192,11 @@ class TestSensitiveResourceCost(TourMixin, TimesheetMixin, ProjectHttpCase):
         return answer["result"]
 
     def rpc_answer(self, model, method, args, kwargs=None):
-        body = {
-            "jsonrpc": "2.0",
-            "method": "call",
-            "id": 1,
-            "params": {
-                "model": model,
-                "method": method,
-                "args": args,
-                "kwargs": {
-                    "context": {"allowed_company_ids": [self.company_de.id]},
-                    **(kwargs or {}),
-                },
-            },
+        kwargs = {
+            "context": {"allowed_company_ids": [self.company_de.id]},
+            **(kwargs or {}),
         }
-        response = self.url_open(
-            "/web/dataset/call_kw",
-            data=json.dumps(body),
-            headers={"Content-Type": "application/json"},
-        )
+        response = json_rpc(self, model, method, args, kwargs)
         self.assertEqual(response.status_code, 200)
         return response.json()
 
